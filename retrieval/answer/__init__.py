@@ -1,0 +1,1 @@
+"""Answer writers: extractive (offline), llm (OpenAI-compatible), and quote verification."""

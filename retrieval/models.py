@@ -1,0 +1,165 @@
+"""Frozen values that flow from the corpus to the answer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Review:
+    """One review file: its front matter and the critic's own words (`body`)."""
+
+    id: str
+    film: str
+    body: str
+    path: str
+    content_hash: str
+    year: int | None = None
+    critic: str | None = None
+    outlet: str | None = None
+    title: str | None = None
+    url: str | None = None
+    rating: str | None = None
+    published: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        """Critic (with outlet) when known, else outlet, else title, else id. Never invented."""
+        if self.critic:
+            return f"{self.critic} ({self.outlet})" if self.outlet else self.critic
+        return self.outlet or self.title or self.id
+
+    def info(self) -> dict[str, Any]:
+        """The `reviewbot critics` JSON row."""
+        return {
+            "review_id": self.id,
+            "name": self.display_name,
+            "critic": self.critic,
+            "outlet": self.outlet,
+            "rating": self.rating,
+            "url": self.url,
+            "film": self.film,
+        }
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A chunk of one review body; `body[start:end] == text`."""
+
+    id: str
+    review_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ScoredPassage:
+    passage: Passage
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "review_id": self.passage.review_id,
+            "passage_id": self.passage.id,
+            "text": self.passage.text,
+            "score": round(self.score, 6),
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim quote `[n]` from one review; `verified` = found in the review's source text."""
+
+    n: int
+    review_id: str
+    name: str
+    critic: str | None
+    outlet: str | None
+    url: str | None
+    quote: str
+    verified: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+Mode = Literal["extractive", "llm"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Everything `ask`/`summary` return; `to_json()` is the CLI's `--json` document."""
+
+    question: str
+    text: str
+    found: bool
+    mode: Mode
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[ScoredPassage, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    # Set when the LLM was configured but its answer could not be used.
+    fallback_reason: str | None = None
+    # Token use: {"prompt": n, "completion": n, "estimated": bool}; empty for extractive.
+    tokens: dict[str, Any] = field(default_factory=dict)
+    # Quote verification counts for LLM answers: {"verified", "recited", "dropped"}.
+    quotes: dict[str, int] = field(default_factory=dict)
+
+    def sources(self) -> list[Citation]:
+        """One citation per cited review, in first-cited order (for a sources list)."""
+        seen: dict[str, Citation] = {}
+        for c in self.citations:
+            seen.setdefault(c.review_id, c)
+        return list(seen.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "found": self.found,
+            "mode": self.mode,
+            "citations": [c.to_json() for c in self.citations],
+            "passages": [p.to_json() for p in self.passages],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "fallback_reason": self.fallback_reason,
+            "tokens": self.tokens,
+            "quotes": self.quotes,
+        }
+
+
+@dataclass(frozen=True)
+class Rejected:
+    path: str
+    problem: str
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
+    passages: int = 0
+    seconds: float = 0.0
+    built_first_time: bool = False
+
+    def summary_line(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+            f"{len(self.unchanged)} unchanged, {len(self.rejected)} rejected; "
+            f"{self.passages} passages in {self.seconds:.1f}s"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": list(self.added),
+            "changed": list(self.changed),
+            "removed": list(self.removed),
+            "unchanged": list(self.unchanged),
+            "rejected": [{"path": r.path, "problem": r.problem} for r in self.rejected],
+            "passages": self.passages,
+            "seconds": round(self.seconds, 3),
+        }
