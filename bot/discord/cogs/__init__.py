@@ -1,0 +1,1 @@
+"""One cog per area: ask (questions and mentions), critics (/critic, /critics), admin (/reindex)."""
