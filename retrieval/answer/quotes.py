@@ -1,12 +1,29 @@
 """Quote verification: is a quoted span really in the critic's text?
 
 Normalisation folds only whitespace, curly/straight quotes and dashes — nothing else — so a
-quote that differs in any word, letter or punctuation mark is not verified.
+quote that differs in any word, letter or punctuation mark is not verified. (One allowance for
+typography: a `.` or `,` just inside the closing quote mark may be absent from the source.)
+
+`verify_answer` takes a model's answer, where quotes look like `"…" [3]` (3 = the passage
+number in the prompt), and returns the text the user may see:
+
+- a quote found in the cited passage, or elsewhere in the cited review → kept, verified;
+- found in another retrieved passage, or in another review of the corpus → re-cited there;
+- found nowhere → not shown as a quote: its sentence is removed when it holds no verified
+  quote, otherwise the words are unquoted and flagged "(unverified)"; counted as dropped.
+
+"a … b" is verified piecewise: each part, in order, in the same source. `[n]` markers are
+renumbered to the resulting citations; a bare marker points at its review's first quote or goes.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from ..models import Citation, Passage, Review
 
 _TRANSLATE = str.maketrans(
     {
@@ -18,6 +35,25 @@ _TRANSLATE = str.maketrans(
 )  # fmt: skip
 _SPACE = re.compile(r"\s+")
 
+UNVERIFIED_FLAG = " (unverified)"
+# Words a quoted span needs before an unverifiable one costs its whole sentence; shorter ones
+# without a citation ("scare quotes") are just unquoted.
+_SUBSTANTIAL_WORDS = 4
+_MAX_PIECES = 4
+
+_QUOTE_PAIRS = (
+    re.compile(r'"([^"\n]+)"'),
+    re.compile(r"\u201c([^\u201c\u201d\n]+)\u201d"),
+    re.compile(r"\u201e([^\u201c\u201d\u201e\n]+)[\u201c\u201d]"),
+)
+_MARKER = r"\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]"
+_MARKERS_AFTER = re.compile(rf"(?:[ \t]*{_MARKER})+")
+_MARKERS_INSIDE_END = re.compile(rf"(?:\s*{_MARKER})+\s*$")
+_ANY_MARKER = re.compile(_MARKER)
+_ELLIPSIS = re.compile(r"\s*(?:\u2026|\.\s?\.\s?\.|\[\s*(?:\u2026|\.\.\.)\s*\])\s*")
+_SENTENCE_END = re.compile(rf"[.!?][\"\u201d\u2019)]*(?:\s*{_MARKER})*(?=\s|$)")
+_TRIM = ".,;:"
+
 
 def normalize(text: str) -> str:
     """Fold whitespace runs to one space, curly quotes to straight, dashes to '-'; strip."""
@@ -28,3 +64,215 @@ def occurs_in(quote: str, source: str) -> bool:
     """True when `quote` occurs verbatim in `source`, up to the normalisation above."""
     q = normalize(quote)
     return bool(q) and q in normalize(source)
+
+
+def pieces(quote: str) -> list[str]:
+    """The parts of a quote between light ellipses ("a … b" → ["a", "b"]); [] if none."""
+    return [p for p in (s.strip() for s in _ELLIPSIS.split(quote)) if p]
+
+
+def _occurs_in_order(parts: Sequence[str], source_norm: str) -> bool:
+    at = 0
+    for part in parts:
+        found = source_norm.find(normalize(part), at)
+        if found < 0:
+            return False
+        at = found + len(normalize(part))
+    return True
+
+
+def matches(quote: str, source: str) -> bool:
+    """`occurs_in`, extended to "a … b" (parts in order) and a trailing . or , inside quotes."""
+    parts = pieces(quote)
+    if not parts or len(parts) > _MAX_PIECES:
+        return False
+    source_norm = normalize(source)
+    if _occurs_in_order(parts, source_norm):
+        return True
+    last = parts[-1].rstrip(_TRIM)
+    return last != parts[-1] and bool(last) and _occurs_in_order([*parts[:-1], last], source_norm)
+
+
+@dataclass(frozen=True)
+class QuoteSpan:
+    """A quoted span in model output: `text[start:end]` is the quote with its marks,
+    `text[end:markers_end]` the `[n]` markers after it."""
+
+    start: int
+    end: int
+    markers_end: int
+    quote: str
+    cited: tuple[int, ...]
+
+
+def _numbers(marker_text: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", marker_text))
+
+
+def find_quotes(text: str) -> list[QuoteSpan]:
+    """Every double-quoted span (straight or curly), outermost first-come, with its markers."""
+    found: list[tuple[int, int, str]] = []
+    for pattern in _QUOTE_PAIRS:
+        found += [(m.start(), m.end(), m.group(1)) for m in pattern.finditer(text)]
+    found.sort(key=lambda f: (f[0], -f[1]))
+    spans: list[QuoteSpan] = []
+    last_end = -1
+    for start, end, inner in found:
+        if start < last_end:  # nested in, or overlapping, a span already taken
+            continue
+        last_end = end
+        cited: tuple[int, ...] = ()
+        inside = _MARKERS_INSIDE_END.search(inner)
+        if inside:  # `"words [3]"`: a marker typed inside the quote marks
+            cited = _numbers(inside.group())
+            inner = inner[: inside.start()]
+        after = _MARKERS_AFTER.match(text, end)
+        markers_end = after.end() if after else end
+        if after:
+            cited += _numbers(after.group())
+        spans.append(QuoteSpan(start, end, markers_end, inner.strip(), cited))
+    return spans
+
+
+@dataclass(frozen=True)
+class Verified:
+    text: str
+    citations: tuple[Citation, ...]
+    verified: int
+    recited: int
+    dropped: int
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"verified": self.verified, "recited": self.recited, "dropped": self.dropped}
+
+
+def _substantial(span: QuoteSpan) -> bool:
+    """Presented as a critic's words: cited, or long enough not to be scare quotes."""
+    return bool(span.cited) or len(span.quote.split()) >= _SUBSTANTIAL_WORDS
+
+
+def _sentences(text: str, spans: Sequence[QuoteSpan]) -> list[tuple[int, int]]:
+    """Sentence intervals; a full stop inside a quote does not end a sentence."""
+    def inside(pos: int) -> bool:
+        return any(s.start < pos < s.end for s in spans)
+
+    bounds = [0]
+    for m in _SENTENCE_END.finditer(text):
+        if not inside(m.end()):
+            bounds.append(m.end())
+    bounds += [m.end() for m in re.finditer(r"\n", text)]
+    bounds.append(len(text))
+    bounds = sorted(set(bounds))
+    return list(itertools.pairwise(bounds))
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r" +([.,;:!?])", r"\1", text)
+    text = re.sub(r"[ \t]*\n[ \t]*", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def verify_answer(
+    text: str,
+    numbered: Sequence[Passage],
+    reviews: Mapping[str, Review],
+    *,
+    only_reviews: Collection[str] | None = None,
+) -> Verified:
+    """Check every quote in `text` (passage n = numbered[n-1]) and rewrite it for display.
+
+    `reviews` is the whole corpus by id; `only_reviews` (e.g. a summary's one review) limits
+    where a quote may be found and cited.
+    """
+    allowed = set(reviews) if only_reviews is None else set(only_reviews) & set(reviews)
+    retrieved = [p for p in numbered if p.review_id in allowed]
+    corpus_order = list(dict.fromkeys([p.review_id for p in retrieved] + sorted(allowed)))
+
+    def passage(n: int) -> Passage | None:
+        return numbered[n - 1] if 1 <= n <= len(numbered) else None
+
+    def locate(span: QuoteSpan) -> tuple[str | None, bool]:
+        """(review id, re-cited?) for the source holding the quote, or (None, False)."""
+        cited = [p for p in (passage(n) for n in span.cited) if p and p.review_id in allowed]
+        for p in cited:
+            if matches(span.quote, p.text):
+                return p.review_id, False
+        for rid in dict.fromkeys(p.review_id for p in cited):
+            if matches(span.quote, reviews[rid].body):
+                return rid, False
+        for p in retrieved:
+            if matches(span.quote, p.text):
+                return p.review_id, True
+        for rid in corpus_order:
+            if matches(span.quote, reviews[rid].body):
+                return rid, True
+        return None, False
+
+    spans = find_quotes(text)
+    located = [locate(s) for s in spans]
+
+    # Citation numbers in order of first appearance; one per (review, quote).
+    numbers: dict[tuple[str, str], int] = {}
+    first_of_review: dict[str, int] = {}
+    citations: list[Citation] = []
+    for span, (rid, _) in zip(spans, located, strict=True):
+        if rid is None:
+            continue
+        key = (rid, normalize(span.quote))
+        if key not in numbers:
+            n = len(citations) + 1
+            numbers[key] = n
+            first_of_review.setdefault(rid, n)
+            r = reviews[rid]
+            citations.append(
+                Citation(n, rid, r.display_name, r.critic, r.outlet, r.url, span.quote, True)
+            )
+
+    # Sentences whose only quotes are substantial fabrications go entirely.
+    drop_sentence: set[tuple[int, int]] = set()
+    for sentence in _sentences(text, spans):
+        inside = [
+            (s, loc) for s, loc in zip(spans, located, strict=True)
+            if sentence[0] <= s.start < sentence[1]
+        ]
+        if inside and all(loc[0] is None for _, loc in inside) and any(
+            _substantial(s) for s, _ in inside
+        ):
+            drop_sentence.add(sentence)
+
+    def dropped_here(pos: int) -> bool:
+        return any(a <= pos < b for a, b in drop_sentence)
+
+    edits: list[tuple[int, int, str]] = [(a, b, "") for a, b in drop_sentence]
+    verified = recited = dropped = 0
+    for span, (rid, moved) in zip(spans, located, strict=True):
+        if rid is None:
+            dropped += 1
+            if not dropped_here(span.start):
+                flag = UNVERIFIED_FLAG if _substantial(span) else ""
+                edits.append((span.start, span.markers_end, span.quote + flag))
+            continue
+        if dropped_here(span.start):  # cannot happen: such sentences hold no verified quote
+            continue
+        if moved or not span.cited:
+            recited += 1
+        else:
+            verified += 1
+        n = numbers[(rid, normalize(span.quote))]
+        quoted = text[span.start] + span.quote + text[span.end - 1]
+        edits.append((span.start, span.markers_end, f"{quoted} [{n}]"))
+    claimed = [(s.start, s.markers_end) for s in spans]
+    for m in _ANY_MARKER.finditer(text):
+        if dropped_here(m.start()) or any(a <= m.start() < b for a, b in claimed):
+            continue
+        refs = [p.review_id for p in (passage(n) for n in _numbers(m.group())) if p]
+        kept = sorted({first_of_review[r] for r in refs if r in first_of_review})
+        edits.append((m.start(), m.end(), "".join(f"[{n}]" for n in kept)))
+
+    out = text
+    for a, b, new in sorted(edits, key=lambda e: e[0], reverse=True):
+        out = out[:a] + new + out[b:]
+    return Verified(_tidy(out), tuple(citations), verified, recited, dropped)
