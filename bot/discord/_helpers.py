@@ -161,7 +161,8 @@ def _source_fields(answer: Answer) -> list[tuple[str, str]]:
         unverified = [c.n for c in cites if not c.verified]
         if unverified:
             lines.append("⚠️ not found verbatim: " + " ".join(f"[{n}]" for n in unverified))
-        fields.append((name, clip("\n".join(lines) or "—", FIELD_VALUE_LIMIT)))
+        value = "\n".join(lines) or "(no link in the review file)"
+        fields.append((name, clip(value, FIELD_VALUE_LIMIT)))
     if len(fields) > FIELD_COUNT_LIMIT:
         extra = len(fields) - (FIELD_COUNT_LIMIT - 1)
         fields = [*fields[: FIELD_COUNT_LIMIT - 1], ("…", f"and {extra} more sources")]
@@ -170,7 +171,7 @@ def _source_fields(answer: Answer) -> list[tuple[str, str]]:
 
 def _footer(answer: Answer) -> str:
     parts = ["LLM answer, quotes verified" if answer.mode == "llm" else "Quotes from the reviews"]
-    total = answer.timings_ms.get("total")
+    total = answer.timings_ms.get("total_ms")
     if total is not None:
         parts.append(f"{total / 1000:.1f}s")
     if answer.fallback_reason:

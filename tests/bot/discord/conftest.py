@@ -1,0 +1,63 @@
+"""Fixtures for the Discord tests; the harness itself is in discord_harness.py."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from discord_harness import ADMIN_ROLE_ID, REVIEWS, Harness, MakeHarness, Wire
+
+from bot.config import Settings
+from bot.discord import ReviewBot, create_bot
+from retrieval.engine import Engine
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """TEMPORARY until tests/conftest.py provides the session engine over data/reviews."""
+    e = Engine(REVIEWS, tmp_path_factory.mktemp("index") / "index")
+    e.ensure_index()
+    return e
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def make_harness(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[MakeHarness]:
+    """Build, set up and return a harness; settings overrides and another engine allowed."""
+    wire = Wire()
+    wire.install(monkeypatch)
+    bots: list[ReviewBot] = []
+
+    async def make(engine_: Engine | None = None, **overrides: Any) -> Harness:
+        settings = Settings(
+            data_dir=REVIEWS, index_dir=Path("unused"), cooldown_seconds=0,
+            discord_admin_role_id=ADMIN_ROLE_ID,
+        ).with_(**overrides)  # fmt: skip
+        bot = create_bot(settings, engine_ or engine)
+        bots.append(bot)
+        harness = Harness(bot, wire)
+        await harness.start()
+        return harness
+
+    yield make
+    for bot in bots:
+        await bot.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def harness(make_harness: MakeHarness) -> Harness:
+    """The default harness: shared session engine, no cooldown, admin role configured."""
+    return await make_harness()
+
+
+@pytest.fixture
+def reviews_copy(tmp_path: Path) -> Path:
+    """A writable copy of data/reviews."""
+    target = tmp_path / "reviews"
+    shutil.copytree(REVIEWS, target)
+    return target
