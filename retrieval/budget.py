@@ -53,15 +53,19 @@ def _byte_fallback(err: Exception) -> tiktoken.Encoding:
     return byte_level_encoding()
 
 
+def encoding_name(model: str) -> str:
+    """tiktoken's encoding for `model`, or `o200k_base` for names it does not know."""
+    try:
+        return tiktoken.encoding_name_for_model(model)
+    except KeyError:
+        return DEFAULT_ENCODING
+
+
 @functools.cache
 def load_encoding(model: str) -> tiktoken.Encoding:
-    """The model's tiktoken encoding; `o200k_base` if unknown; byte-level if none can load."""
+    """The model's tiktoken encoding; byte-level (and one warning) if it cannot be loaded."""
     try:
-        name = tiktoken.encoding_name_for_model(model)
-    except KeyError:
-        name = DEFAULT_ENCODING
-    try:
-        return tiktoken.get_encoding(name)
+        return tiktoken.get_encoding(encoding_name(model))
     except Exception as err:  # requests/urllib/OS errors when offline; never crash on counting
         return _byte_fallback(err)
 

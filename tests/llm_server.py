@@ -70,7 +70,9 @@ class FakeLLM:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._server.block_on_close = False  # a slow reply must not hold up shutdown
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -107,7 +109,8 @@ class FakeLLM:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with fake._lock:
                     fake.requests.append(
-                        {"path": self.path, "headers": dict(self.headers), "json": body}
+                        {"path": self.path, "json": body,
+                         "headers": {k.lower(): v for k, v in self.headers.items()}}
                     )
                 # The client may give up (deadline) mid-reply: fine.
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):

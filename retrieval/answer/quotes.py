@@ -51,7 +51,7 @@ _MARKERS_AFTER = re.compile(rf"(?:[ \t]*{_MARKER})+")
 _MARKERS_INSIDE_END = re.compile(rf"(?:\s*{_MARKER})+\s*$")
 _ANY_MARKER = re.compile(_MARKER)
 _ELLIPSIS = re.compile(r"\s*(?:\u2026|\.\s?\.\s?\.|\[\s*(?:\u2026|\.\.\.)\s*\])\s*")
-_SENTENCE_END = re.compile(rf"[.!?][\"\u201d\u2019)]*(?:\s*{_MARKER})*(?=\s|$)")
+_SENTENCE_END = re.compile(rf"[.!?][\"\u201d\u2019)]*(?:\s*{_MARKER})*[.!?]?(?=\s|$)")
 _TRIM = ".,;:"
 
 
@@ -155,7 +155,7 @@ def _substantial(span: QuoteSpan) -> bool:
 def _sentences(text: str, spans: Sequence[QuoteSpan]) -> list[tuple[int, int]]:
     """Sentence intervals; a full stop inside a quote does not end a sentence."""
     def inside(pos: int) -> bool:
-        return any(s.start < pos < s.end for s in spans)
+        return any(s.start < pos < s.markers_end for s in spans)
 
     bounds = [0]
     for m in _SENTENCE_END.finditer(text):

@@ -1,0 +1,192 @@
+"""Quote verification against the shipped reviews (no model involved)."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.answer.quotes import (
+    UNVERIFIED_FLAG,
+    find_quotes,
+    matches,
+    normalize,
+    occurs_in,
+    verify_answer,
+)
+
+ACTION = "The action is excellent \u2013 as is the standard for the entire franchise"
+SHOEHORNED = "His appearances are shoehorned, stopping the narrative flow dead in its tracks."
+BANGER = "so it is not surprising to me that BALLERINA has arrived as a total banger"
+STORY = "Ballerina\u2019s story is easily its weakest aspect."
+SLOWS = (
+    "Ballerina takes the John Wick universe and does something unexpected with it"
+    "\u2014it slows down."
+)
+
+
+@pytest.fixture
+def numbered(corpus, cut):
+    """Passages 1-3 as the prompt numbered them."""
+    return [
+        cut("film-review-ballerina", ACTION).passage,
+        cut("total-banger", BANGER).passage,
+        cut("seat-at-the-high-table", STORY).passage,
+    ]
+
+
+def test_normalize_folds_only_space_quotes_and_dashes():
+    """Whitespace, curly quotes and dashes fold; letters, case and other punctuation do not."""
+    folded = normalize("  it\u2019s \u201cfine\u201d \u2014 really\n ok ")
+    assert folded == "it's \"fine\" - really ok"
+    assert occurs_in("Ballerina's story is easily", STORY)
+    assert not occurs_in("ballerina's story is easily", STORY)
+    assert not occurs_in("Ballerina's story is easy", STORY)
+    assert not occurs_in("   ", STORY)
+
+
+def test_find_quotes_reads_straight_curly_nested_and_markers():
+    """Straight and curly spans are found with their [n] / [n, m] / [n][m] markers."""
+    text = (
+        'A says "one two" [3], B says \u201cthree\u201d [1, 2] and C "the \u201cBaba Yaga\u201d '
+        'himself" [2][4]; D "typed inside [5]".'
+    )
+    spans = find_quotes(text)
+    assert [(s.quote, s.cited) for s in spans] == [
+        ("one two", (3,)),
+        ("three", (1, 2)),
+        ("the \u201cBaba Yaga\u201d himself", (2, 4)),
+        ("typed inside", (5,)),
+    ]
+
+
+def test_ellipsis_is_verified_piecewise_and_in_order():
+    """"a … b" verifies when both parts occur in order in one source, not otherwise."""
+    assert matches("His appearances are shoehorned … dead in its tracks", SHOEHORNED)
+    assert matches("His appearances are shoehorned ... dead in its tracks", SHOEHORNED)
+    assert not matches("dead in its tracks … His appearances are shoehorned", SHOEHORNED)
+    assert not matches("His appearances are shoehorned … and thrilling", SHOEHORNED)
+
+
+def test_trailing_full_stop_inside_quotes_is_allowed_other_changes_are_not():
+    """A '.' or ',' just inside the closing mark may be typography; a changed word may not."""
+    assert matches("The action is excellent,", ACTION)
+    assert matches("it slows down.", SLOWS)
+    assert not matches("The action is superb", ACTION)
+
+
+def test_correct_quote_is_verified(numbered, corpus):
+    """A quote found in the passage it cites keeps its citation and is counted verified."""
+    out = verify_answer(f'Film Review calls it "{ACTION}" [1].', numbered, corpus)
+    assert out.counts == {"verified": 1, "recited": 0, "dropped": 0}
+    assert out.text == f'Film Review calls it "{ACTION}" [1].'
+    (c,) = out.citations
+    assert (c.n, c.review_id, c.quote, c.verified) == (1, "film-review-ballerina", ACTION, True)
+    assert c.name == corpus["film-review-ballerina"].display_name
+
+
+def test_miscited_quote_is_recited_to_the_retrieved_passage_holding_it(numbered, corpus):
+    """A quote cited to the wrong passage but present in another retrieved one moves there."""
+    out = verify_answer('One critic says "arrived as a total banger" [1].', numbered, corpus)
+    assert out.counts == {"verified": 0, "recited": 1, "dropped": 0}
+    assert out.citations[0].review_id == "total-banger"
+    assert out.text == 'One critic says "arrived as a total banger" [1].'
+
+
+def test_quote_from_an_unretrieved_review_is_recited_from_the_corpus(numbered, corpus):
+    """A real quote found only outside the retrieved passages is cited to its review."""
+    out = verify_answer(f'It "{SLOWS}" [2].', numbered, corpus)
+    assert out.counts["recited"] == 1
+    assert out.citations[0].review_id == "slows-down-four-stars"
+
+
+def test_quote_elsewhere_in_the_cited_review_stays_verified(numbered, corpus):
+    """A quote from the cited review but outside the cited passage is still that critic's."""
+    out = verify_answer('Total banger: "I just run full speed toward them." [2]', numbered, corpus)
+    assert out.counts == {"verified": 1, "recited": 0, "dropped": 0}
+    assert out.citations[0].review_id == "total-banger"
+
+
+def test_invented_quote_loses_its_sentence(numbered, corpus):
+    """A sentence whose only quote occurs nowhere is removed and counted as dropped."""
+    text = f'Film Review praises it: "{ACTION}" [1]. Another says "a triumph of pure dance" [2].'
+    out = verify_answer(text, numbered, corpus)
+    assert out.counts == {"verified": 1, "recited": 0, "dropped": 1}
+    assert "triumph" not in out.text
+    assert out.text == f'Film Review praises it: "{ACTION}" [1].'
+    assert [c.quote for c in out.citations] == [ACTION]
+
+
+def test_invented_quote_beside_a_real_one_is_unquoted_and_flagged(numbered, corpus):
+    """In a sentence that also holds a verified quote, the fake one is unquoted and flagged."""
+    text = f'It calls the action "{ACTION}" [1] but "a triumph of pure dance" [2] too.'
+    out = verify_answer(text, numbered, corpus)
+    assert out.counts["dropped"] == 1
+    assert f"a triumph of pure dance{UNVERIFIED_FLAG}" in out.text
+    assert '"a triumph' not in out.text
+    assert len(find_quotes(out.text)) == 1
+
+
+def test_scare_quotes_are_unquoted_without_losing_the_sentence(numbered, corpus):
+    """A short unattributed quoted phrase found nowhere is just unquoted (and counted)."""
+    out = verify_answer('The film is a "dance party" for fans.', numbered, corpus)
+    assert out.text == "The film is a dance party for fans."
+    assert out.counts["dropped"] == 1
+
+
+def test_uncited_real_quote_gets_a_citation(numbered, corpus):
+    """A real quote with no marker is given its review's citation (counted re-cited)."""
+    out = verify_answer(f'Seat at the high table: "{STORY}"', numbered, corpus)
+    assert out.text == f'Seat at the high table: "{STORY}" [1]'
+    assert out.citations[0].review_id == "seat-at-the-high-table"
+    assert out.counts["recited"] == 1
+
+
+def test_markers_are_renumbered_in_order_and_repeats_share_a_number(numbered, corpus):
+    """Citations are numbered by first appearance; the same quote again reuses its number."""
+    text = (
+        f'First "{STORY}" [3], then "{ACTION}" [1], again "{STORY}" [3]. '
+        "Seat at the high table agrees [3]; nobody else does [2]."
+    )
+    out = verify_answer(text, numbered, corpus)
+    reviews = [c.review_id for c in out.citations]
+    assert reviews == ["seat-at-the-high-table", "film-review-ballerina"]
+    assert out.text == (
+        f'First "{STORY}" [1], then "{ACTION}" [2], again "{STORY}" [1]. '
+        "Seat at the high table agrees [1]; nobody else does."
+    )
+
+
+def test_out_of_range_marker_is_verified_like_an_uncited_quote(numbered, corpus):
+    """A marker naming no passage does not crash; the quote is still looked up everywhere."""
+    out = verify_answer(f'"{ACTION}" [9]', numbered, corpus)
+    assert out.citations[0].review_id == "film-review-ballerina"
+    assert out.counts["recited"] == 1
+
+
+def test_only_reviews_limits_where_a_quote_may_come_from(numbered, corpus):
+    """In a summary of one review, a quote from another review is dropped, not re-cited."""
+    text = f'Seat at the high table: "{STORY}" [3]. Also "{ACTION}" [1].'
+    out = verify_answer(text, numbered, corpus, only_reviews={"seat-at-the-high-table"})
+    assert out.counts == {"verified": 1, "recited": 0, "dropped": 1}
+    assert [c.review_id for c in out.citations] == ["seat-at-the-high-table"]
+
+
+def test_ellipsis_quote_across_a_review_verifies(numbered, corpus):
+    """Parts joined by an ellipsis from one review are verified against that review."""
+    text = '"Advertisements have gone to great lengths … The action is excellent" [1]'
+    out = verify_answer(text, numbered, corpus)
+    assert out.counts == {"verified": 1, "recited": 0, "dropped": 0}
+
+
+def test_ellipsis_joining_two_reviews_is_dropped(numbered, corpus):
+    """Parts that only occur in different reviews are not one critic's words."""
+    text = 'Critics: "The action is excellent … arrived as a total banger" [1].'
+    out = verify_answer(text, numbered, corpus)
+    assert out.counts["dropped"] == 1
+    assert out.citations == ()
+
+
+def test_sentence_removal_takes_markers_and_full_stop_after_the_quote(numbered, corpus):
+    """'…death." [3].' goes whole: no stray marker or full stop is left behind."""
+    text = f'A says "{ACTION}" [1]. B adds "Eve dances like a prima ballerina of death." [3]. C.'
+    out = verify_answer(text, numbered, corpus)
+    assert out.text == f'A says "{ACTION}" [1]. C.'
