@@ -16,17 +16,17 @@ DATA_DIR = Path(__file__).resolve().parents[3] / "data" / "reviews"
 
 
 @pytest.fixture(scope="session")
-def corpus() -> dict[str, Review]:
+def shipped() -> dict[str, Review]:
     """Every shipped review by id."""
     return {r.id: r for r in load_reviews(DATA_DIR)}
 
 
 @pytest.fixture(scope="session")
-def cut(corpus: dict[str, Review]) -> Callable[..., ScoredPassage]:
+def cut(shipped: dict[str, Review]) -> Callable[..., ScoredPassage]:
     """cut(review_id, text, score=1.0): the passage of that review whose text is `text`."""
 
     def make(review_id: str, text: str, score: float = 1.0) -> ScoredPassage:
-        body = corpus[review_id].body
+        body = shipped[review_id].body
         start = body.index(text)
         return ScoredPassage(
             Passage(f"{review_id}#{start}", review_id, start, start, start + len(text), text),

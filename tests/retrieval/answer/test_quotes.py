@@ -24,7 +24,7 @@ SLOWS = (
 
 
 @pytest.fixture
-def numbered(corpus, cut):
+def numbered(shipped, cut):
     """Passages 1-3 as the prompt numbered them."""
     return [
         cut("film-review-ballerina", ACTION).passage,
@@ -73,80 +73,80 @@ def test_trailing_full_stop_inside_quotes_is_allowed_other_changes_are_not():
     assert not matches("The action is superb", ACTION)
 
 
-def test_correct_quote_is_verified(numbered, corpus):
+def test_correct_quote_is_verified(numbered, shipped):
     """A quote found in the passage it cites keeps its citation and is counted verified."""
-    out = verify_answer(f'Film Review calls it "{ACTION}" [1].', numbered, corpus)
+    out = verify_answer(f'Film Review calls it "{ACTION}" [1].', numbered, shipped)
     assert out.counts == {"verified": 1, "recited": 0, "dropped": 0}
     assert out.text == f'Film Review calls it "{ACTION}" [1].'
     (c,) = out.citations
     assert (c.n, c.review_id, c.quote, c.verified) == (1, "film-review-ballerina", ACTION, True)
-    assert c.name == corpus["film-review-ballerina"].display_name
+    assert c.name == shipped["film-review-ballerina"].display_name
 
 
-def test_miscited_quote_is_recited_to_the_retrieved_passage_holding_it(numbered, corpus):
+def test_miscited_quote_is_recited_to_the_retrieved_passage_holding_it(numbered, shipped):
     """A quote cited to the wrong passage but present in another retrieved one moves there."""
-    out = verify_answer('One critic says "arrived as a total banger" [1].', numbered, corpus)
+    out = verify_answer('One critic says "arrived as a total banger" [1].', numbered, shipped)
     assert out.counts == {"verified": 0, "recited": 1, "dropped": 0}
     assert out.citations[0].review_id == "total-banger"
     assert out.text == 'One critic says "arrived as a total banger" [1].'
 
 
-def test_quote_from_an_unretrieved_review_is_recited_from_the_corpus(numbered, corpus):
+def test_quote_from_an_unretrieved_review_is_recited_from_the_corpus(numbered, shipped):
     """A real quote found only outside the retrieved passages is cited to its review."""
-    out = verify_answer(f'It "{SLOWS}" [2].', numbered, corpus)
+    out = verify_answer(f'It "{SLOWS}" [2].', numbered, shipped)
     assert out.counts["recited"] == 1
     assert out.citations[0].review_id == "slows-down-four-stars"
 
 
-def test_quote_elsewhere_in_the_cited_review_stays_verified(numbered, corpus):
+def test_quote_elsewhere_in_the_cited_review_stays_verified(numbered, shipped):
     """A quote from the cited review but outside the cited passage is still that critic's."""
-    out = verify_answer('Total banger: "I just run full speed toward them." [2]', numbered, corpus)
+    out = verify_answer('Total banger: "I just run full speed toward them." [2]', numbered, shipped)
     assert out.counts == {"verified": 1, "recited": 0, "dropped": 0}
     assert out.citations[0].review_id == "total-banger"
 
 
-def test_invented_quote_loses_its_sentence(numbered, corpus):
+def test_invented_quote_loses_its_sentence(numbered, shipped):
     """A sentence whose only quote occurs nowhere is removed and counted as dropped."""
     text = f'Film Review praises it: "{ACTION}" [1]. Another says "a triumph of pure dance" [2].'
-    out = verify_answer(text, numbered, corpus)
+    out = verify_answer(text, numbered, shipped)
     assert out.counts == {"verified": 1, "recited": 0, "dropped": 1}
     assert "triumph" not in out.text
     assert out.text == f'Film Review praises it: "{ACTION}" [1].'
     assert [c.quote for c in out.citations] == [ACTION]
 
 
-def test_invented_quote_beside_a_real_one_is_unquoted_and_flagged(numbered, corpus):
+def test_invented_quote_beside_a_real_one_is_unquoted_and_flagged(numbered, shipped):
     """In a sentence that also holds a verified quote, the fake one is unquoted and flagged."""
     text = f'It calls the action "{ACTION}" [1] but "a triumph of pure dance" [2] too.'
-    out = verify_answer(text, numbered, corpus)
+    out = verify_answer(text, numbered, shipped)
     assert out.counts["dropped"] == 1
     assert f"a triumph of pure dance{UNVERIFIED_FLAG}" in out.text
     assert '"a triumph' not in out.text
     assert len(find_quotes(out.text)) == 1
 
 
-def test_scare_quotes_are_unquoted_without_losing_the_sentence(numbered, corpus):
+def test_scare_quotes_are_unquoted_without_losing_the_sentence(numbered, shipped):
     """A short unattributed quoted phrase found nowhere is just unquoted (and counted)."""
-    out = verify_answer('The film is a "dance party" for fans.', numbered, corpus)
+    out = verify_answer('The film is a "dance party" for fans.', numbered, shipped)
     assert out.text == "The film is a dance party for fans."
     assert out.counts["dropped"] == 1
 
 
-def test_uncited_real_quote_gets_a_citation(numbered, corpus):
+def test_uncited_real_quote_gets_a_citation(numbered, shipped):
     """A real quote with no marker is given its review's citation (counted re-cited)."""
-    out = verify_answer(f'Seat at the high table: "{STORY}"', numbered, corpus)
+    out = verify_answer(f'Seat at the high table: "{STORY}"', numbered, shipped)
     assert out.text == f'Seat at the high table: "{STORY}" [1]'
     assert out.citations[0].review_id == "seat-at-the-high-table"
     assert out.counts["recited"] == 1
 
 
-def test_markers_are_renumbered_in_order_and_repeats_share_a_number(numbered, corpus):
+def test_markers_are_renumbered_in_order_and_repeats_share_a_number(numbered, shipped):
     """Citations are numbered by first appearance; the same quote again reuses its number."""
     text = (
         f'First "{STORY}" [3], then "{ACTION}" [1], again "{STORY}" [3]. '
         "Seat at the high table agrees [3]; nobody else does [2]."
     )
-    out = verify_answer(text, numbered, corpus)
+    out = verify_answer(text, numbered, shipped)
     reviews = [c.review_id for c in out.citations]
     assert reviews == ["seat-at-the-high-table", "film-review-ballerina"]
     assert out.text == (
@@ -155,38 +155,38 @@ def test_markers_are_renumbered_in_order_and_repeats_share_a_number(numbered, co
     )
 
 
-def test_out_of_range_marker_is_verified_like_an_uncited_quote(numbered, corpus):
+def test_out_of_range_marker_is_verified_like_an_uncited_quote(numbered, shipped):
     """A marker naming no passage does not crash; the quote is still looked up everywhere."""
-    out = verify_answer(f'"{ACTION}" [9]', numbered, corpus)
+    out = verify_answer(f'"{ACTION}" [9]', numbered, shipped)
     assert out.citations[0].review_id == "film-review-ballerina"
     assert out.counts["recited"] == 1
 
 
-def test_only_reviews_limits_where_a_quote_may_come_from(numbered, corpus):
+def test_only_reviews_limits_where_a_quote_may_come_from(numbered, shipped):
     """In a summary of one review, a quote from another review is dropped, not re-cited."""
     text = f'Seat at the high table: "{STORY}" [3]. Also "{ACTION}" [1].'
-    out = verify_answer(text, numbered, corpus, only_reviews={"seat-at-the-high-table"})
+    out = verify_answer(text, numbered, shipped, only_reviews={"seat-at-the-high-table"})
     assert out.counts == {"verified": 1, "recited": 0, "dropped": 1}
     assert [c.review_id for c in out.citations] == ["seat-at-the-high-table"]
 
 
-def test_ellipsis_quote_across_a_review_verifies(numbered, corpus):
+def test_ellipsis_quote_across_a_review_verifies(numbered, shipped):
     """Parts joined by an ellipsis from one review are verified against that review."""
     text = '"Advertisements have gone to great lengths … The action is excellent" [1]'
-    out = verify_answer(text, numbered, corpus)
+    out = verify_answer(text, numbered, shipped)
     assert out.counts == {"verified": 1, "recited": 0, "dropped": 0}
 
 
-def test_ellipsis_joining_two_reviews_is_dropped(numbered, corpus):
+def test_ellipsis_joining_two_reviews_is_dropped(numbered, shipped):
     """Parts that only occur in different reviews are not one critic's words."""
     text = 'Critics: "The action is excellent … arrived as a total banger" [1].'
-    out = verify_answer(text, numbered, corpus)
+    out = verify_answer(text, numbered, shipped)
     assert out.counts["dropped"] == 1
     assert out.citations == ()
 
 
-def test_sentence_removal_takes_markers_and_full_stop_after_the_quote(numbered, corpus):
+def test_sentence_removal_takes_markers_and_full_stop_after_the_quote(numbered, shipped):
     """'…death." [3].' goes whole: no stray marker or full stop is left behind."""
     text = f'A says "{ACTION}" [1]. B adds "Eve dances like a prima ballerina of death." [3]. C.'
-    out = verify_answer(text, numbered, corpus)
+    out = verify_answer(text, numbered, shipped)
     assert out.text == f'A says "{ACTION}" [1]. C.'
