@@ -420,16 +420,33 @@ def log_question(
     log.info("question %s", json.dumps(fields), extra={"reviewbot": fields})
 
 
-def cooldown_for(interaction: discord.Interaction) -> app_commands.Cooldown | None:
-    """The configured per-user cooldown (None = no cooldown)."""
-    settings = bot_of(interaction).settings
-    if settings.cooldown_seconds <= 0 or settings.cooldown_rate <= 0:
-        return None
-    return app_commands.Cooldown(settings.cooldown_rate, settings.cooldown_seconds)
+class Cooldowns:
+    """Per-user-per-guild rate limit shared by /ask, /critic and mentions, owned by one bot."""
+
+    def __init__(self, rate: int, per: float) -> None:
+        self.rate = rate
+        self.per = per
+        self._buckets: dict[tuple[int | None, int], app_commands.Cooldown] = {}
+
+    def hit(self, guild_id: int | None, user_id: int) -> tuple[app_commands.Cooldown, float] | None:
+        """Count one use; (cooldown, seconds to wait) when over the rate, else None."""
+        if self.rate <= 0 or self.per <= 0:
+            return None
+        now = time.time()
+        if len(self._buckets) > 10_000:  # forget idle users
+            self._buckets = {k: b for k, b in self._buckets.items() if now - b._last < self.per}
+        bucket = self._buckets.setdefault((guild_id, user_id),
+                                          app_commands.Cooldown(self.rate, self.per))
+        retry = bucket.update_rate_limit(now)
+        return (bucket, retry) if retry else None
 
 
-def cooldown_key(interaction: discord.Interaction) -> tuple[int | None, int]:
-    return (interaction.guild_id, interaction.user.id)
+def cooldown_check(interaction: discord.Interaction) -> bool:
+    """App-command check: raises CommandOnCooldown past the configured per-user rate."""
+    over = bot_of(interaction).cooldowns.hit(interaction.guild_id, interaction.user.id)
+    if over is not None:
+        raise app_commands.CommandOnCooldown(*over)
+    return True
 
 
 def bot_of(interaction: discord.Interaction) -> ReviewBot:

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings, load_settings
-from bot.discord._helpers import APOLOGY, NO_MENTIONS, FeedbackButton, reply_ephemeral
+from bot.discord._helpers import APOLOGY, NO_MENTIONS, Cooldowns, FeedbackButton, reply_ephemeral
 from retrieval.errors import UserError
 
 if TYPE_CHECKING:
@@ -81,6 +81,7 @@ class ReviewBot(commands.Bot):
         self.settings = settings
         self.engine = engine
         self.sync_global = sync_global
+        self.cooldowns = Cooldowns(settings.cooldown_rate, settings.cooldown_seconds)
 
     async def setup_hook(self) -> None:
         from bot.discord.cogs.admin import AdminCog

@@ -20,8 +20,7 @@ from bot.discord._helpers import (
     answer_embeds,
     bot_of,
     clip,
-    cooldown_for,
-    cooldown_key,
+    cooldown_check,
     critic_choices,
     defer_public,
     feedback_view,
@@ -79,14 +78,6 @@ class AskCog(commands.Cog):
 
     def __init__(self, bot: ReviewBot) -> None:
         self.bot = bot
-        s = bot.settings
-        self._mention_cooldown = (
-            commands.CooldownMapping.from_cooldown(
-                s.cooldown_rate, s.cooldown_seconds, commands.BucketType.member
-            )
-            if s.cooldown_seconds > 0 and s.cooldown_rate > 0
-            else None
-        )
 
     @app_commands.command(
         name="ask",
@@ -97,7 +88,7 @@ class AskCog(commands.Cog):
         critic="Only use this critic's review",
         film="Only use reviews of this film",
     )
-    @app_commands.checks.dynamic_cooldown(cooldown_for, key=cooldown_key)
+    @app_commands.check(cooldown_check)
     async def ask(
         self,
         interaction: discord.Interaction,
@@ -182,13 +173,13 @@ class AskCog(commands.Cog):
                                                     else "reviewbot"),
                                 allowed_mentions=NO_MENTIONS, mention_author=False)
             return
-        if self._mention_cooldown is not None:
-            retry = self._mention_cooldown.update_rate_limit(message)
-            if retry:
-                await message.reply(f"Easy there — you can ask again in {retry:.0f} s.",
-                                    allowed_mentions=NO_MENTIONS, mention_author=False,
-                                    delete_after=10)
-                return
+        over = self.bot.cooldowns.hit(message.guild.id if message.guild else None,
+                                      message.author.id)
+        if over is not None:
+            await message.reply(f"Easy there — you can ask again in {over[1]:.0f} s.",
+                                allowed_mentions=NO_MENTIONS, mention_author=False,
+                                delete_after=10)
+            return
         question = self.bot.engine.check_question(question)
         preview_message: discord.Message | None = None
 

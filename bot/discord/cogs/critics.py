@@ -14,8 +14,7 @@ from discord.ext import commands
 from bot.discord._helpers import (
     NO_MENTIONS,
     bot_of,
-    cooldown_for,
-    cooldown_key,
+    cooldown_check,
     critic_choices,
     critics_embeds,
     defer_public,
@@ -40,7 +39,7 @@ class CriticsCog(commands.Cog):
         name="critic", description="Summarise one critic's review, in their own words."
     )
     @app_commands.describe(name="The critic (start typing to search)")
-    @app_commands.checks.dynamic_cooldown(cooldown_for, key=cooldown_key)
+    @app_commands.check(cooldown_check)
     async def critic(self, interaction: discord.Interaction, name: str) -> None:
         started = time.perf_counter()
         engine = self.bot.engine

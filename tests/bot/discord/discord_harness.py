@@ -89,6 +89,7 @@ class Wire:
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
+        self.observers: list[Callable[[Request], None]] = []
         self.user = {
             "id": str(BOT_ID), "username": "reviewbot", "discriminator": "0",
             "global_name": None, "avatar": None, "bot": True,
@@ -122,7 +123,10 @@ class Wire:
 
     def _answer(self, adapter: str, route: Route, body: Any) -> Any:
         path = route.url.removeprefix(Route.BASE)
-        self.requests.append(Request(adapter, route.method, path, body))
+        request = Request(adapter, route.method, path, body)
+        self.requests.append(request)
+        for observe in self.observers:
+            observe(request)
         if path.endswith("/callback"):
             kind = body["type"]
             flags = (body.get("data") or {}).get("flags") or 0
@@ -326,3 +330,42 @@ class Harness:
 
 
 MakeHarness = Callable[..., Awaitable[Harness]]
+
+
+# --------------------------------------------------------------------------- assertions
+
+
+def assert_no_pings(requests: list[Request]) -> None:
+    """Every message-bearing request says allowed_mentions = {"parse": []}."""
+    messages = [r for r in requests if r.is_message]
+    assert messages, "no message was sent"
+    for r in messages:
+        assert r.message_json.get("allowed_mentions", {}).get("parse") == [], r
+
+
+def assert_embed_limits(requests: list[Request]) -> None:
+    """Discord's limits hold for every message sent."""
+    for r in requests:
+        if not r.is_message:
+            continue
+        m = r.message_json
+        assert len(m.get("content") or "") <= 2000
+        embeds = m.get("embeds") or []
+        assert len(embeds) <= 10
+        total = 0
+        for e in embeds:
+            assert len(e.get("title", "")) <= 256
+            assert len(e.get("description", "")) <= 4096
+            fields = e.get("fields", [])
+            assert len(fields) <= 25
+            for f in fields:
+                assert 0 < len(f["name"]) <= 256 and 0 < len(f["value"]) <= 1024
+            footer = (e.get("footer") or {}).get("text", "")
+            assert len(footer) <= 2048
+            total += len(e.get("title", "")) + len(e.get("description", "")) + len(footer)
+            total += sum(len(f["name"]) + len(f["value"]) for f in fields)
+        assert total <= 6000
+
+
+def is_ephemeral(r: Request) -> bool:
+    return bool((r.message_json.get("flags") or 0) & 64)
