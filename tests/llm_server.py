@@ -8,8 +8,8 @@
 Replies are served in order; when the script runs out, `default` is served. `POST
 /v1/chat/completions` answers as JSON, or as SSE when the request says `"stream": true` (text in
 word chunks, a usage chunk when `stream_options.include_usage` is set, then `data: [DONE]`).
-Set `known_models` to answer 404 `model_not_found` for others and `api_key` to answer 401 to a
-wrong bearer key.
+Set `known_models` to answer 404 `model_not_found` for others, `api_key` to answer 401 to a
+wrong bearer key, `refuse_stream_options` to answer 400 to requests that carry it.
 """
 
 from __future__ import annotations
@@ -60,9 +60,17 @@ class Reply:
 
 
 class FakeLLM:
-    def __init__(self, *, known_models: set[str] | None = None, api_key: str | None = None):
+    def __init__(
+        self,
+        *,
+        known_models: set[str] | None = None,
+        api_key: str | None = None,
+        refuse_stream_options: bool = False,
+    ) -> None:
         self.known_models = known_models
         self.api_key = api_key
+        # Like servers that predate `stream_options`: 400 when a request carries it.
+        self.refuse_stream_options = refuse_stream_options
         self.default = Reply("I have nothing scripted.")
         self.requests: list[dict[str, Any]] = []
         self._script: deque[Reply] = deque()
@@ -126,6 +134,10 @@ class FakeLLM:
                 if fake.known_models is not None and model not in fake.known_models:
                     return self._send_error(Reply.error_reply(
                         404, f"The model `{model}` does not exist", code="model_not_found"
+                    ))  # fmt: skip
+                if fake.refuse_stream_options and "stream_options" in body:
+                    return self._send_error(Reply.error_reply(
+                        400, "Unrecognized request argument supplied: stream_options"
                     ))  # fmt: skip
                 reply = fake._next()
                 time.sleep(reply.delay)

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 # The model starts its reply with this when the passages do not answer (prompts/system.txt).
 NOT_FOUND = "NOT_FOUND:"
+# Lenient: models add markdown or drop the colon.
+_NOT_FOUND_RE = re.compile(r"^[\s*_>]*NOT[ _]FOUND\b[\s:*.\-\u2013\u2014]*")
 NO_PASSAGES_TEXT = "None of the indexed reviews covers that."
 # Sent as the key to servers that need none (Ollama, llama.cpp, vLLM...): the SDK wants one.
 PLACEHOLDER_KEY = "not-needed"
@@ -53,9 +55,10 @@ _REASONING = re.compile(r"^(o\d|gpt-5)")
 
 
 class _Retryable(Exception):
-    def __init__(self, reason: str, delay: float | None) -> None:
+    def __init__(self, reason: str, delay: float | None, *, counts: bool = True) -> None:
         self.reason = reason
         self.delay = delay
+        self.counts = counts  # False: a free retry (request adjusted), not a failure
 
 
 def _status_reason(err: openai.APIStatusError, model: str) -> str:
@@ -123,6 +126,8 @@ class OpenAIAnswerer:
         # OpenAI's own API wants max_completion_tokens (reasoning models refuse max_tokens);
         # local servers (Ollama, llama.cpp, vLLM) know max_tokens.
         self._official = base_url is None or "api.openai.com" in base_url
+        # Cleared for good if the server refuses `stream_options` (tokens are then estimated).
+        self._usage_in_stream = True
 
     # -- prompt -------------------------------------------------------------------------------
 
@@ -170,8 +175,9 @@ class OpenAIAnswerer:
         # A review cannot close its own tag and smuggle text out of the data section.
         text = re.sub(r"<(/?)(passage)", r"(\1\2", passage.text, flags=re.IGNORECASE)
         return prompts.render(
-            "passage", n=n, name=attr(review.display_name), outlet=attr(review.outlet), text=text
-        ).rstrip("\n")
+            "passage", n=n, name=attr(review.display_name), outlet=attr(review.outlet),
+            film=attr(review.film), text=text,
+        ).rstrip("\n")  # fmt: skip
 
     # -- call ---------------------------------------------------------------------------------
 
@@ -201,10 +207,9 @@ class OpenAIAnswerer:
             raise
         generated = time.monotonic()
 
-        text = raw.strip()
-        found = not text.startswith(NOT_FOUND)
+        text, found = strip_not_found(raw)
         if not found:
-            text = text.removeprefix(NOT_FOUND).strip() or NO_PASSAGES_TEXT
+            text = text or NO_PASSAGES_TEXT
         checked = verify_answer(
             text, numbered, reviews, only_reviews={summary_of.id} if summary_of else None
         )
@@ -212,12 +217,12 @@ class OpenAIAnswerer:
             raise LLMError("the LLM answer held no quote that could be verified")
         tokens = self._tokens(messages, raw, usage)
         timings = {
-            "llm": (generated - started) * 1000,
-            "verify": (time.monotonic() - generated) * 1000,
+            "llm_ms": (generated - started) * 1000,
+            "verify_ms": (time.monotonic() - generated) * 1000,
         }
         log.info(
             "llm answer model=%s passages=%d tokens=%s quotes=%s found=%s %.0fms",
-            self.model, len(numbered), tokens, checked.counts, found, timings["llm"],
+            self.model, len(numbered), tokens, checked.counts, found, timings["llm_ms"],
         )  # fmt: skip
         used = {p.id for p in numbered}
         return Answer(
@@ -257,6 +262,8 @@ class OpenAIAnswerer:
             try:
                 return self._stream(messages, deadline, on_delta)
             except _Retryable as err:
+                if not err.counts:
+                    continue
                 if attempt >= self.max_retries:
                     retries = f" after {attempt} retries" if attempt else ""
                     raise LLMError(err.reason + retries) from None
@@ -275,11 +282,12 @@ class OpenAIAnswerer:
         extra: dict[str, Any] = {limit: self._budget.answer_tokens}
         if not _REASONING.match(self.model):
             extra["temperature"] = 0.2
+        if self._usage_in_stream:
+            extra["stream_options"] = {"include_usage": True}
         return self._client.chat.completions.create(
             model=self.model,
             messages=messages,  # type: ignore[arg-type]
             stream=True,
-            stream_options={"include_usage": True},
             timeout=remaining,
             **extra,
         )
@@ -296,6 +304,7 @@ class OpenAIAnswerer:
             raise timed_out
         parts: list[str] = []
         usage = None
+        display = _Display(on_delta)
         try:
             stream = self._request(messages, remaining)
             with stream:
@@ -310,12 +319,18 @@ class OpenAIAnswerer:
                         if not isinstance(content, str):
                             raise LLMError("malformed reply from the LLM server")
                         parts.append(content)
-                        if on_delta is not None:
-                            on_delta = self._deliver(on_delta, content)
+                        display(content)
                     if time.monotonic() > deadline:
                         raise timed_out
+            display.flush()
         except openai.APITimeoutError:
             raise timed_out from None
+        except openai.BadRequestError as err:
+            if self._usage_in_stream and "stream_options" in str(err.message) and not parts:
+                log.info("LLM server refuses stream_options; estimating tokens from now on")
+                self._usage_in_stream = False
+                raise _Retryable("stream_options refused", 0.0, counts=False) from None
+            raise LLMError(_status_reason(err, self.model)) from None
         except openai.APIStatusError as err:
             reason = _status_reason(err, self.model)
             if (err.status_code in _RETRY_STATUSES or err.status_code >= 500) and not parts:
@@ -336,17 +351,51 @@ class OpenAIAnswerer:
             raise LLMError("the LLM returned an empty answer")
         return text, usage
 
-    @staticmethod
-    def _deliver(
-        on_delta: Callable[[str], None], chunk: str
-    ) -> Callable[[str], None] | None:
-        """Pass a chunk to the display; a failing display gets no more, the answer goes on."""
+
+def strip_not_found(raw: str) -> tuple[str, bool]:
+    """(text without a leading not-found marker, found?)."""
+    text = raw.strip()
+    marker = _NOT_FOUND_RE.match(text)
+    return (text[marker.end() :].strip(), False) if marker else (text, True)
+
+
+class _Display:
+    """Feeds streamed text to `on_delta`: holds the first few characters back so a not-found
+    marker is never shown, and stops calling a display that raised (the answer goes on)."""
+
+    HOLD = len(NOT_FOUND) + 8
+
+    def __init__(self, on_delta: Callable[[str], None] | None) -> None:
+        self._on_delta = on_delta
+        self._held: str | None = ""
+
+    def __call__(self, chunk: str) -> None:
+        if self._held is not None:
+            self._held += chunk
+            if len(self._held) < self.HOLD:
+                return
+            self.flush()
+            return
+        self._send(chunk)
+
+    def flush(self) -> None:
+        if self._held is None:
+            return
+        held, self._held = self._held, None
+        marker = _NOT_FOUND_RE.match(held)
+        if marker:
+            held = held[marker.end() :]
+        if held:
+            self._send(held)
+
+    def _send(self, chunk: str) -> None:
+        if self._on_delta is None:
+            return
         try:
-            on_delta(chunk)
+            self._on_delta(chunk)
         except Exception:
             log.exception("on_delta failed; not streaming the rest of this answer")
-            return None
-        return on_delta
+            self._on_delta = None
 
 
 def answerer_from_settings(settings: Any) -> OpenAIAnswerer | None:

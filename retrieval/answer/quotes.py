@@ -46,7 +46,7 @@ _QUOTE_PAIRS = (
     re.compile(r"\u201c([^\u201c\u201d\n]+)\u201d"),
     re.compile(r"\u201e([^\u201c\u201d\u201e\n]+)[\u201c\u201d]"),
 )
-_MARKER = r"\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]"
+_MARKER = r"\[\s*(?:[Pp]assages?\s*)?\d+(?:\s*(?:[,;]|and)\s*\d+)*\s*\]"
 _MARKERS_AFTER = re.compile(rf"(?:[ \t]*{_MARKER})+")
 _MARKERS_INSIDE_END = re.compile(rf"(?:\s*{_MARKER})+\s*$")
 _ANY_MARKER = re.compile(_MARKER)
@@ -212,6 +212,9 @@ def verify_answer(
         return None, False
 
     spans = find_quotes(text)
+    # A short phrase in quotes without a citation ("John Wick", a scare-quoted word) that does
+    # occur somewhere is left as the model wrote it: it is not presented as a critic's quote.
+    spans = [s for s in spans if _substantial(s) or locate(s)[0] is None]
     located = [locate(s) for s in spans]
 
     # Citation numbers in order of first appearance; one per (review, quote).

@@ -26,7 +26,7 @@ def test_values_are_inserted_verbatim_even_with_dollars():
         ("system", {"not_found": "NOT_FOUND:", "max_words": 200}),
         ("answer", {"passages": "P", "question": "Q"}),
         ("summary", {"passages": "P", "question": "Q", "name": "N", "max_words": 120}),
-        ("passage", {"n": 1, "name": "N", "outlet": "O", "text": "T"}),
+        ("passage", {"n": 1, "name": "N", "outlet": "O", "film": "F", "text": "T"}),
     ],
 )
 def test_every_shipped_template_renders_with_its_documented_values(name, values):

@@ -190,3 +190,16 @@ def test_sentence_removal_takes_markers_and_full_stop_after_the_quote(numbered, 
     text = f'A says "{ACTION}" [1]. B adds "Eve dances like a prima ballerina of death." [3]. C.'
     out = verify_answer(text, numbered, shipped)
     assert out.text == f'A says "{ACTION}" [1]. C.'
+
+
+def test_short_uncited_phrase_that_exists_is_left_alone(numbered, shipped):
+    """'the "John Wick" franchise' gets no citation and is not counted as a quote."""
+    out = verify_answer('It extends the "John Wick" franchise.', numbered, shipped)
+    assert out.text == 'It extends the "John Wick" franchise.'
+    assert out.citations == () and out.counts == {"verified": 0, "recited": 0, "dropped": 0}
+
+
+def test_passage_word_and_lists_in_markers_are_understood(numbered, shipped):
+    """[Passage 2], [1, 3] and [1 and 3] are read as markers and renumbered."""
+    out = verify_answer(f'"{BANGER}" [Passage 2]. Others agree [1 and 3].', numbered, shipped)
+    assert out.text == f'"{BANGER}" [1]. Others agree.'
