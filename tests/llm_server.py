@@ -5,7 +5,8 @@
         OpenAI(base_url=llm.base_url, api_key="k") ...
         llm.requests                             # every request: path, headers, JSON body
 
-Replies are served in order; when the script runs out, `default` is served. `POST
+Replies are served in order; when the script runs out, `responder(body)` (if set) or `default`
+is served. `POST
 /v1/chat/completions` answers as JSON, or as SSE when the request says `"stream": true` (text in
 word chunks, a usage chunk when `stream_options.include_usage` is set, then `data: [DONE]`).
 Set `known_models` to answer 404 `model_not_found` for others, `api_key` to answer 401 to a
@@ -19,6 +20,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -72,6 +74,8 @@ class FakeLLM:
         # Like servers that predate `stream_options`: 400 when a request carries it.
         self.refuse_stream_options = refuse_stream_options
         self.default = Reply("I have nothing scripted.")
+        # When set, called with each request's JSON body once the script is empty.
+        self.responder: Callable[[dict[str, Any]], Reply] | None = None
         self.requests: list[dict[str, Any]] = []
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
@@ -91,9 +95,11 @@ class FakeLLM:
         with self._lock:
             self._script.extend(replies)
 
-    def _next(self) -> Reply:
+    def _next(self, body: dict[str, Any]) -> Reply:
         with self._lock:
-            return self._script.popleft() if self._script else self.default
+            if self._script:
+                return self._script.popleft()
+        return self.responder(body) if self.responder else self.default
 
     def __enter__(self) -> FakeLLM:
         self._thread.start()
@@ -139,7 +145,7 @@ class FakeLLM:
                     return self._send_error(Reply.error_reply(
                         400, "Unrecognized request argument supplied: stream_options"
                     ))  # fmt: skip
-                reply = fake._next()
+                reply = fake._next(body)
                 time.sleep(reply.delay)
                 if reply.status != 200:
                     return self._send_error(reply)
