@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,9 +11,13 @@ import tiktoken
 
 from retrieval.corpus import load_reviews
 from retrieval.models import Passage, Review, ScoredPassage
-from tests.llm_server import FakeLLM
 
-DATA_DIR = Path(__file__).resolve().parents[3] / "data" / "reviews"
+ROOT = Path(__file__).resolve().parents[3]
+DATA_DIR = ROOT / "data" / "reviews"
+if str(ROOT) not in sys.path:  # plain `pytest` without `pythonpath = ["."]`: find tests.llm_server
+    sys.path.insert(0, str(ROOT))
+
+from tests.llm_server import FakeLLM  # noqa: E402
 
 
 @pytest.fixture(scope="session")
