@@ -109,8 +109,9 @@ def generate(
 ) -> list[Path]:
     """Write `reviews` review files by `critics` critics into `out_dir`; returns their paths.
 
-    Critic j writes reviews j, j + critics, ...; films cycle independently, so a critic filter
-    matches ~1/critics of the passages.
+    Critic j writes reviews j, j + critics, ... Films follow a Zipf law (film i is reviewed in
+    proportion to 1/(i+1)), so filtering on film 0 keeps a large share of the passages (~1/5 for
+    50 films) and the last film a tiny one: the broad and narrow cases of a metadata filter.
     """
     rng = random.Random(seed)
     vocab = Vocabulary(sample_bodies(sample_dir))
@@ -120,9 +121,10 @@ def generate(
     film_titles = [f"{_title_words(vocab, rng, 3)} {i}" for i in range(n_films)]
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
+    weights = [1.0 / (f + 1) for f in range(len(film_titles))]
     for i in range(reviews):
         j = i % critics
-        film = film_titles[i % len(film_titles)]
+        film = rng.choices(film_titles, weights=weights)[0]
         body = vocab.body(rng, words_per_review)
         path = out_dir / f"synth-{i:05d}.md"
         path.write_text(
