@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import random
 import re
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -292,6 +294,47 @@ class OpenAIAnswerer:
             **extra,
         )
 
+    def _chunks(
+        self,
+        messages: list[dict[str, str]],
+        remaining: float,
+        deadline: float,
+        timed_out: LLMError,
+    ) -> Iterator[Any]:
+        """The stream's chunks, read by a helper thread so that the deadline holds even while a
+        read blocks (closing an httpx response does not wake a blocked read). The helper's
+        errors are re-raised here; at the deadline it is abandoned and ends on its own read
+        timeout (at most `remaining`)."""
+        items: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+        stop = threading.Event()
+
+        def pump() -> None:
+            try:
+                with self._request(messages, remaining) as stream:
+                    for chunk in stream:
+                        items.put((True, chunk))
+                        if stop.is_set():
+                            return
+                items.put((False, None))
+            except Exception as err:
+                items.put((False, err))
+
+        threading.Thread(target=pump, name="reviewbot-llm-stream", daemon=True).start()
+        try:
+            while True:
+                try:
+                    is_chunk, item = items.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    raise timed_out from None
+                if is_chunk:
+                    yield item
+                elif item is None:
+                    return
+                else:
+                    raise item
+        finally:
+            stop.set()
+
     def _stream(
         self,
         messages: list[dict[str, str]],
@@ -306,22 +349,18 @@ class OpenAIAnswerer:
         usage = None
         display = _Display(on_delta)
         try:
-            stream = self._request(messages, remaining)
-            with stream:
-                for chunk in stream:
-                    if getattr(chunk, "usage", None) is not None:
-                        usage = chunk.usage
-                    for choice in getattr(chunk, "choices", None) or ():
-                        delta = getattr(choice, "delta", None)
-                        content = getattr(delta, "content", None)
-                        if content is None:
-                            continue
-                        if not isinstance(content, str):
-                            raise LLMError("malformed reply from the LLM server")
-                        parts.append(content)
-                        display(content)
-                    if time.monotonic() > deadline:
-                        raise timed_out
+            for chunk in self._chunks(messages, remaining, deadline, timed_out):
+                if getattr(chunk, "usage", None) is not None:
+                    usage = chunk.usage
+                for choice in getattr(chunk, "choices", None) or ():
+                    delta = getattr(choice, "delta", None)
+                    content = getattr(delta, "content", None)
+                    if content is None:
+                        continue
+                    if not isinstance(content, str):
+                        raise LLMError("malformed reply from the LLM server")
+                    parts.append(content)
+                    display(content)
             display.flush()
         except openai.APITimeoutError:
             raise timed_out from None

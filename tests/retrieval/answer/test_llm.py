@@ -239,6 +239,15 @@ def test_stream_dripping_past_the_deadline_times_out(make, fake_llm, passages, s
     assert time.monotonic() - started < 0.6 + 1.5
 
 
+def test_blocked_read_does_not_outlast_the_deadline(make, fake_llm, passages, shipped):
+    """Chunks spaced under the timeout but ending past the deadline: cut at the deadline."""
+    fake_llm.script(Reply("one two three four", words_per_chunk=1, chunk_delay=0.4))
+    started = time.monotonic()
+    with pytest.raises(LLMError, match=r"within 0\.6s"):
+        make(timeout=0.6).answer("How is the action?", passages, shipped)
+    assert time.monotonic() - started < 0.6 + 0.3
+
+
 def test_empty_reply_raises(make, fake_llm, passages, shipped):
     """An empty (or whitespace-only) reply is an LLMError, not an empty answer."""
     fake_llm.script(Reply("   "))
