@@ -200,7 +200,11 @@ class OpenAIAnswerer:
         if not numbered:
             if passages:
                 raise LLMError("no passage fits the LLM context budget")
-            return Answer(question, NO_PASSAGES_TEXT, False, "llm", tokens={}, quotes={})
+            return Answer(
+                question, NO_PASSAGES_TEXT, False, "llm",
+                tokens={"prompt": 0, "completion": 0, "estimated": False},
+                quotes={"verified": 0, "recited": 0, "dropped": 0},
+            )  # fmt: skip
         try:
             raw, usage = self._complete(messages, started + self.timeout, on_delta)
         except LLMError as err:
