@@ -105,6 +105,7 @@ def machine_facts() -> dict[str, Any]:
         "ram_gb": ram_gb,
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "load_before": os.getloadavg(),
         "versions": versions,
     }
 
@@ -497,6 +498,11 @@ def render(r: dict[str, Any], command: str) -> str:
     add("## Machine\n")
     add(f"- CPU: {m['cpu']}, {m['cores']} cores ({m['affinity']} usable); RAM {m['ram_gb']:.1f} GB")
     add(f"- Python {m['python']} on {m['platform']}")
+    lb, la = m["load_before"], r.get("load_after", (float("nan"),) * 3)
+    add(
+        f"- Load average (1/5/15 min) before the run {lb[0]:.1f}/{lb[1]:.1f}/{lb[2]:.1f}, after "
+        f"{la[0]:.1f}/{la[1]:.1f}/{la[2]:.1f}: other work shares these 2 cores, which widens p95."
+    )
     add("- " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + "\n")
 
     add("## Targets (issue 5)\n")
@@ -618,10 +624,10 @@ def render(r: dict[str, Any], command: str) -> str:
             f"{s['open_s']:.1f} s; disk {s['disk_mb']:.0f} MB (Chroma {s['chroma_mb']:.0f} MB); "
             f"RSS after open {s['rss_after_open_mb']:.0f} MB, peak {s['peak_rss_mb']:.0f} MB\n"
         )
-        add("| filter | retrieval p50 / p95 | ask (extractive) p50 / p95 |")
-        add("|---|---|---|")
+        add("| filter | retrieval p50 / p95 | of which search | ask (extractive) p50 / p95 |")
+        add("|---|---|---|---|")
         for q in s["queries"]:
-            add(f"| {q['filter']} | {_ms(q['retrieval'])} | {_ms(q['ask'])} |")
+            add(f"| {q['filter']} | {_ms(q['retrieval'])} | {_ms(q['search'])} | {_ms(q['ask'])} |")
         add("\nThe dense side of a filtered query (top 48), two plans on the same index:\n")
         add("| filter | Chroma `where` | numpy over the filtered rows of `vectors.npy` |")
         add("|---|---|---|")
@@ -726,6 +732,7 @@ def main(argv: list[str] | None = None) -> None:
         if one:
             r["reindex_scale"].append({**one, "passages": smallest})
     r["elapsed_s"] = time.perf_counter() - start
+    r["load_after"] = os.getloadavg()
     (work / "results.json").write_text(json.dumps(r, indent=1, default=str))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render(r, command) + "\n", encoding="utf-8")

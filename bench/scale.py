@@ -83,7 +83,7 @@ def measure(data: Path, index: Path, model: Path, qs: list[str], rounds: int) ->
     engine.ask(qs[0], use_llm=False)  # warm: caches, first Chroma query
     results = []
     for label, kw, _ in cases:
-        retrieval, total = [], []
+        retrieval, search, total = [], [], []
         for rnd in range(rounds):
             for qi, q in enumerate(qs):
                 args = dict(kw)
@@ -94,7 +94,10 @@ def measure(data: Path, index: Path, model: Path, qs: list[str], rounds: int) ->
                 total.append((time.perf_counter() - t) * 1e3)
                 tm = ans.timings_ms
                 retrieval.append(tm.get("embed_ms", 0.0) + tm.get("search_ms", 0.0))
-        results.append({"filter": label, "retrieval": pct(retrieval), "ask": pct(total)})
+                search.append(tm.get("search_ms", 0.0))
+        results.append(
+            {"filter": label, "retrieval": pct(retrieval), "search": pct(search), "ask": pct(total)}
+        )
     out["queries"] = results
 
     # The dense side of a filtered query, two plans, same query vectors.
