@@ -246,7 +246,7 @@ def _options(options: dict[str, Any], focused: str | None = None) -> list[dict[s
     return out
 
 
-def command(name: str, *, user_id: int = USER_ID, permissions: int = BASIC_PERMS,
+def command(name: str, /, *, user_id: int = USER_ID, permissions: int = BASIC_PERMS,
             roles: tuple[int, ...] = (), in_guild: bool = True, **options: Any) -> dict[str, Any]:
     """An INTERACTION_CREATE for a slash command (type 2) with string options."""
     data = {"id": str(snowflake()), "name": name, "type": 1, "options": _options(options)}
@@ -254,7 +254,7 @@ def command(name: str, *, user_id: int = USER_ID, permissions: int = BASIC_PERMS
                         in_guild=in_guild)
 
 
-def autocomplete(name: str, focused: str, **options: Any) -> dict[str, Any]:
+def autocomplete(name: str, focused: str, /, **options: Any) -> dict[str, Any]:
     """An INTERACTION_CREATE for autocomplete (type 4) with `focused` being typed."""
     data = {"id": str(snowflake()), "name": name, "type": 1,
             "options": _options(options, focused=focused)}
