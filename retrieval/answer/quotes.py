@@ -18,6 +18,7 @@ renumbered to the resulting citations; a bare marker points at its review's firs
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -81,12 +82,18 @@ def _occurs_in_order(parts: Sequence[str], source_norm: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=4096)
+def _normalized_source(source: str) -> str:
+    # Review bodies are checked again and again: normalise each once.
+    return normalize(source)
+
+
 def matches(quote: str, source: str) -> bool:
     """`occurs_in`, extended to "a … b" (parts in order) and a trailing . or , inside quotes."""
     parts = pieces(quote)
     if not parts or len(parts) > _MAX_PIECES:
         return False
-    source_norm = normalize(source)
+    source_norm = _normalized_source(source)
     if _occurs_in_order(parts, source_norm):
         return True
     last = parts[-1].rstrip(_TRIM)
@@ -211,10 +218,10 @@ def verify_answer(
                 return rid, True
         return None, False
 
-    spans = find_quotes(text)
+    every_span = find_quotes(text)
     # A short phrase in quotes without a citation ("John Wick", a scare-quoted word) that does
     # occur somewhere is left as the model wrote it: it is not presented as a critic's quote.
-    spans = [s for s in spans if _substantial(s) or locate(s)[0] is None]
+    spans = [s for s in every_span if _substantial(s) or locate(s)[0] is None]
     located = [locate(s) for s in spans]
 
     # Citation numbers in order of first appearance; one per (review, quote).
@@ -236,7 +243,7 @@ def verify_answer(
 
     # Sentences whose only quotes are substantial fabrications go entirely.
     drop_sentence: set[tuple[int, int]] = set()
-    for sentence in _sentences(text, spans):
+    for sentence in _sentences(text, every_span):
         inside = [
             (s, loc) for s, loc in zip(spans, located, strict=True)
             if sentence[0] <= s.start < sentence[1]
