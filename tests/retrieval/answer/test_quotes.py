@@ -59,7 +59,7 @@ def test_find_quotes_reads_straight_curly_nested_and_markers():
 
 
 def test_ellipsis_is_verified_piecewise_and_in_order():
-    """"a … b" verifies when both parts occur in order in one source, not otherwise."""
+    """Quotes like "a … b" verify when both parts occur in order in one source, not otherwise."""
     assert matches("His appearances are shoehorned … dead in its tracks", SHOEHORNED)
     assert matches("His appearances are shoehorned ... dead in its tracks", SHOEHORNED)
     assert not matches("dead in its tracks … His appearances are shoehorned", SHOEHORNED)
