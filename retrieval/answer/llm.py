@@ -271,8 +271,9 @@ class OpenAIAnswerer:
                 if not err.counts:
                     continue
                 if attempt >= self.max_retries:
-                    retries = f" after {attempt} retries" if attempt else ""
-                    raise LLMError(err.reason + retries) from None
+                    if attempt:
+                        err.reason += f" after {attempt} retr{'y' if attempt == 1 else 'ies'}"
+                    raise LLMError(err.reason) from None
                 delay = err.delay
                 if delay is None:
                     delay = min(_BACKOFF_START * 2**attempt, _BACKOFF_MAX)

@@ -63,5 +63,5 @@ def test_llm_failure_falls_back_to_extractive_through_the_engine(fake_llm, index
     engine = Engine(DATA_DIR, index_dir, llm=answerer_from_settings(settings))
     doc = engine.ask("What did critics say about Keanu's cameo?").to_json()
     assert doc["mode"] == "extractive"
-    assert doc["fallback_reason"] == "the LLM server failed (HTTP 500) after 1 retries"
+    assert doc["fallback_reason"] == "the LLM server failed (HTTP 500) after 1 retry"
     assert doc["citations"] and all(c["verified"] for c in doc["citations"])
