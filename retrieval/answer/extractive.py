@@ -1,0 +1,202 @@
+"""Offline answers built only from the critics' own sentences.
+
+`answer_question` scores the sentences of the retrieved passages against the question (meaning,
+shared terms, names asked about), keeps the best one or two per review above a relevance floor,
+and writes them grouped by critic, each quote cited `[n]`. `summarise_review` picks 3–5
+sentences of one review that cover different aspects (verdict, story, action, acting, craft).
+Every quote is a span of the review body, and is checked against it all the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..chunking import sentences
+from ..lexical import terms
+from ..models import Citation, Review
+from ..search import Hit
+from .quotes import occurs_in
+
+# Embeds a batch of sentences: returns (n, dim) unit rows. The engine passes a cached embedder.
+EmbedMany = Callable[[list[str]], np.ndarray]
+
+MIN_SENTENCE_SCORE = 0.30  # below this a sentence is not about the question
+RELATIVE_FLOOR = 0.55  # ...nor when it scores under this share of the best sentence
+MAX_REVIEWS = 5
+MAX_QUOTE_CHARS = 400
+
+
+@dataclass(frozen=True)
+class Sentence:
+    review_id: str
+    start: int
+    end: int
+    text: str
+    score: float = 0.0
+
+
+def _sentences_of(hits: Sequence[Hit], reviews: dict[str, Review]) -> list[Sentence]:
+    seen: set[tuple[str, int]] = set()
+    out: list[Sentence] = []
+    for hit in hits:
+        p = hit.passage
+        body = reviews[p.review_id].body
+        for span in sentences(body, p.start, p.end):
+            key = (p.review_id, span.start)
+            if key in seen or span.end - span.start > MAX_QUOTE_CHARS * 2:
+                continue
+            seen.add(key)
+            out.append(Sentence(p.review_id, span.start, span.end, body[span.start : span.end]))
+    return out
+
+
+def _term_overlap(question_terms: set[str], text: str) -> float:
+    if not question_terms:
+        return 0.0
+    return len(question_terms & set(terms(text))) / len(question_terms)
+
+
+def score_sentences(
+    question: str, qvec: np.ndarray, cands: list[Sentence], embed: EmbedMany, names: Sequence[str]
+) -> list[Sentence]:
+    """Score = cosine to the question + 0.25 × share of question terms + 0.15 if it names
+    what the question names."""
+    if not cands:
+        return []
+    vecs = embed([c.text for c in cands])
+    cos = vecs @ qvec
+    qterms = set(terms(question))
+    name_terms = [set(terms(n)) for n in names]
+    scored = []
+    for c, sim in zip(cands, cos, strict=True):
+        ct = set(terms(c.text))
+        named = any(nt and nt <= ct for nt in name_terms)
+        s = float(sim) + 0.25 * _term_overlap(qterms, c.text) + (0.15 if named else 0.0)
+        scored.append(Sentence(c.review_id, c.start, c.end, c.text, s))
+    return scored
+
+
+def pick_quotes(scored: list[Sentence], *, per_review: int = 2) -> list[Sentence]:
+    """Best sentence per review above the floors (a second one only when nearly as good)."""
+    if not scored:
+        return []
+    best = max(s.score for s in scored)
+    floor = max(MIN_SENTENCE_SCORE, RELATIVE_FLOOR * best)
+    by_review: dict[str, list[Sentence]] = {}
+    for s in sorted(scored, key=lambda s: -s.score):
+        if s.score < floor:
+            break
+        picks = by_review.setdefault(s.review_id, [])
+        if not picks or (len(picks) < per_review and s.score >= 0.9 * picks[0].score):
+            picks.append(s)
+    ranked = sorted(by_review.values(), key=lambda ps: -ps[0].score)[:MAX_REVIEWS]
+    return [s for picks in ranked for s in sorted(picks, key=lambda s: s.start)]
+
+
+def cite(quotes: list[Sentence], reviews: dict[str, Review]) -> tuple[Citation, ...]:
+    out = []
+    for n, q in enumerate(quotes, 1):
+        r = reviews[q.review_id]
+        out.append(
+            Citation(
+                n,
+                r.id,
+                r.display_name,
+                r.critic,
+                r.outlet,
+                r.url,
+                q.text,
+                occurs_in(q.text, r.body),
+            )
+        )
+    return tuple(out)
+
+
+def _quote(text: str) -> str:
+    return f"“{text}”"
+
+
+def write_answer(citations: Sequence[Citation]) -> str:
+    """Quotes grouped by review, in citation order: `**Name**: “…” [1] “…” [2]`."""
+    lines: list[str] = []
+    groups: dict[str, list[Citation]] = {}
+    for c in citations:
+        groups.setdefault(c.review_id, []).append(c)
+    n_reviews = len(groups)
+    lines.append(
+        "One review speaks to this:" if n_reviews == 1 else f"{n_reviews} reviews speak to this:"
+    )
+    for cites in groups.values():
+        quoted = " ".join(f"{_quote(c.quote)} [{c.n}]" for c in cites)
+        lines.append(f"- **{cites[0].name}**: {quoted}")
+    return "\n".join(lines)
+
+
+def answer_question(
+    question: str,
+    qvec: np.ndarray,
+    hits: Sequence[Hit],
+    reviews: dict[str, Review],
+    embed: EmbedMany,
+    names: Sequence[str] = (),
+) -> tuple[str, tuple[Citation, ...]]:
+    """(answer text, citations); empty citations when no sentence is about the question."""
+    scored = score_sentences(question, qvec, _sentences_of(hits, reviews), embed, names)
+    citations = cite(pick_quotes(scored), reviews)
+    return (write_answer(citations) if citations else ""), citations
+
+
+# -- per-critic summary ------------------------------------------------------------------------
+ASPECTS = (
+    "overall verdict: whether the film is good, worth seeing, or a disappointment",
+    "the action scenes, fights and stunts",
+    "the story, plot, script and characters",
+    "the lead performance and the cast",
+    "the direction, look, sound and music",
+    "how it fits the franchise and compares with the earlier films",
+)
+_RATING = re.compile(r"\b(rating|\d(\.\d)?\s*(/|out of)\s*(4|5|10)|stars?)\b", re.I)
+
+
+def summarise_review(
+    review: Review, embed: EmbedMany, aspect_vecs: np.ndarray
+) -> tuple[str, tuple[Citation, ...]]:
+    """Verdict/rating when known and 3–5 quotes covering different aspects of one review."""
+    spans = [s for s in sentences(review.body) if 30 <= s.end - s.start <= MAX_QUOTE_CHARS]
+    if not spans:
+        spans = sentences(review.body)
+    texts = [review.body[s.start : s.end] for s in spans]
+    vecs = embed(texts)
+    sims = vecs @ aspect_vecs.T  # (sentences, aspects)
+    chosen: list[int] = []
+    for a in range(sims.shape[1]):
+        for i in np.argsort(-sims[:, a]):
+            if int(i) not in chosen:
+                if sims[i, a] >= 0.2:
+                    chosen.append(int(i))
+                break
+    if len(chosen) < 3:
+        for i in np.argsort(-sims.max(axis=1)):
+            if int(i) not in chosen:
+                chosen.append(int(i))
+            if len(chosen) >= 3:
+                break
+    # Keep the five strongest, then read them in the critic's order.
+    chosen = sorted(chosen, key=lambda i: -float(sims[i].max()))[:5]
+    rating_line = [i for i, t in enumerate(texts) if _RATING.search(t) and re.search(r"\d", t)]
+    if review.rating is None and rating_line and rating_line[-1] not in chosen:
+        chosen[-1] = rating_line[-1]
+    quotes = [
+        Sentence(review.id, spans[i].start, spans[i].end, texts[i])
+        for i in sorted(chosen, key=lambda i: spans[i].start)
+    ]
+    citations = cite(quotes, {review.id: review})
+    head = f"**{review.display_name}** on *{review.film}*"
+    if review.rating:
+        head += f" — rating: {review.rating}"
+    body = "\n".join(f"- {_quote(c.quote)} [{c.n}]" for c in citations)
+    return f"{head}\n{body}", citations

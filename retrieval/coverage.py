@@ -1,0 +1,68 @@
+"""Does any review cover the question? Named people/things the question asks about must occur
+in some review, or the honest answer is "No review mentions …"."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .answer.quotes import normalize
+
+# Capitalised words that start questions or address the bot, not names.
+_NOT_NAMES = frozenset(
+    """a an and any anyone anybody are as at be but by can could critic critics did do does
+    for from had has have how i if in is it its me my of on or please review reviewer reviewers
+    reviews should tell the their they this those was were what when where which who whom whose
+    why will with would you your give show list summarise summarize compare explain describe
+    name find was""".split()
+)
+_CONNECTORS = frozenset({"de", "da", "del", "della", "der", "van", "von", "la", "le", "du", "bin"})
+_TOKEN = re.compile(r"[\w][\w.\-]*(?:['’]\w+)?")
+
+
+def _strip_possessive(word: str) -> str:
+    return re.sub(r"['’]s$", "", word)
+
+
+def named_terms(question: str) -> list[str]:
+    """Runs of capitalised words that name something: "Hans Zimmer's score" → ["Hans Zimmer"]."""
+    names: list[str] = []
+    run: list[str] = []
+
+    def close() -> None:
+        while run and run[-1].lower() in _CONNECTORS:
+            run.pop()
+        if run:
+            names.append(" ".join(run))
+        run.clear()
+
+    for m in _TOKEN.finditer(question):
+        word = m.group()
+        bare = _strip_possessive(word).rstrip(".")
+        if bare[:1].isupper() and bare.lower() not in _NOT_NAMES:
+            run.append(bare)
+            if bare != word.rstrip("."):  # a possessive ends the name
+                close()
+        elif run and bare.lower() in _CONNECTORS:
+            run.append(bare)
+        else:
+            close()
+        # A name never spans punctuation.
+        tail = question[m.end() : m.end() + 1]
+        if tail and tail not in " ":
+            close()
+    close()
+    return names
+
+
+def mentioned(name: str, texts: Iterable[str]) -> bool:
+    """True when `name` occurs in one of `texts` as a phrase, or all its words occur in one."""
+    phrase = normalize(name).lower()
+    words = [w for w in re.findall(r"\w+", phrase) if w not in _CONNECTORS]
+    for text in texts:
+        low = normalize(text).lower()
+        if re.search(rf"\b{re.escape(phrase)}\b", low):
+            return True
+        if words and all(re.search(rf"\b{re.escape(w)}\b", low) for w in words):
+            return True
+    return False

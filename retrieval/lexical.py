@@ -1,0 +1,55 @@
+"""Lexical (BM25) scoring over passages, with bm25s — local Chroma has no sparse/BM25 search."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+_WORD = re.compile(r"\w\w+")
+_STOP = frozenset(STOPWORDS_EN)
+_stemmer = Stemmer.Stemmer("english")
+# Words that frame a question about reviews but say nothing about its subject: every passage is
+# by a critic, so "critics", "say" or "think" would only match "criticisms" and "says" noise.
+_QUERY_STOP = frozenset(
+    _stemmer.stemWords(
+        """critic critics reviewer reviewers review reviews say said says think thought react
+        reaction mention mentioned anyone anybody people opinion opinions feel felt how did does
+        do what which who whom whose why when where tell about""".split()
+    )
+)
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased, stop-worded, stemmed terms ("Keanu's cameo" → ["keanu", "cameo"])."""
+    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+    return list(_stemmer.stemWords(words))
+
+
+class LexicalIndex:
+    """BM25 over a fixed list of passage texts; scores come back aligned with that list."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._n = len(texts)
+        self._bm25 = bm25s.BM25()
+        if self._n:
+            self._bm25.index([terms(t) for t in texts], show_progress=False)
+        self._vocab: dict[str, int] = dict(self._bm25.vocab_dict) if self._n else {}
+
+    def __len__(self) -> int:
+        return self._n
+
+    def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
+        """BM25 score of every passage for `query` (0 where `mask` is 0)."""
+        known = [t for t in terms(query) if t in self._vocab and t not in _QUERY_STOP]
+        if not known or not self._n:
+            return np.zeros(self._n, dtype=np.float32)
+        scores = self._bm25.get_scores(known, weight_mask=mask)
+        return np.asarray(scores, dtype=np.float32)
+
+    def has_term(self, term: str) -> bool:
+        return term in self._vocab
