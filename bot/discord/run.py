@@ -71,8 +71,13 @@ async def _serve(bot: discord.Client, token: str) -> int:
             if stopper in done:
                 log.info("signal received: disconnecting")
                 await bot.close()
-                with contextlib.suppress(asyncio.CancelledError):
+                runner.cancel()  # it may be asleep in a reconnect back-off
+                try:
                     await runner
+                except asyncio.CancelledError:
+                    pass
+                except Exception:
+                    log.debug("the connection task ended with an error after close", exc_info=True)
                 log.info("stopped cleanly")
                 return 0
             stopper.cancel()
@@ -88,6 +93,9 @@ async def _serve(bot: discord.Client, token: str) -> int:
         return 1
     except (discord.HTTPException, discord.GatewayNotFound, OSError) as err:
         log.error("could not connect to Discord: %s", type(err).__name__)
+        return 1
+    except Exception:
+        log.exception("the bot stopped with an error")
         return 1
     finally:
         for sig in installed:
