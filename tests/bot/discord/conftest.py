@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,16 @@ import pytest
 import pytest_asyncio
 from discord_harness import ADMIN_ROLE_ID, REVIEWS, Harness, MakeHarness, Wire
 
-from bot.config import Settings
+from bot.config import Settings, load_settings
 from bot.discord import ReviewBot, create_bot
+from retrieval.answer.llm import answerer_from_settings
 from retrieval.engine import Engine
+
+ROOT = Path(__file__).resolve().parents[3]
+if str(ROOT) not in sys.path:  # plain `pytest` without `pythonpath = ["."]`: find tests.llm_server
+    sys.path.insert(0, str(ROOT))
+
+from tests.llm_server import FakeLLM  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -61,3 +69,20 @@ def reviews_copy(tmp_path: Path) -> Path:
     target = tmp_path / "reviews"
     shutil.copytree(REVIEWS, target)
     return target
+
+
+@pytest.fixture
+def llm_server() -> Iterator[FakeLLM]:
+    """The project's OpenAI-compatible test server on 127.0.0.1 (streams SSE)."""
+    with FakeLLM() as server:
+        yield server
+
+
+@pytest.fixture
+def llm_engine(engine: Engine, llm_server: FakeLLM) -> Engine:
+    """The session index answered through the real OpenAI answerer, pointed at `llm_server`."""
+    settings = load_settings(
+        {"OPENAI_BASE_URL": llm_server.base_url, "REVIEWBOT_LLM_TIMEOUT": "10"}, dotenv=False
+    )
+    return Engine(engine.data_dir, engine.index_dir, embedder=engine.embedder,
+                  llm=answerer_from_settings(settings))

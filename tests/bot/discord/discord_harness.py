@@ -84,12 +84,21 @@ def _body(payload: Any = None, multipart: Any = None, form: Any = None) -> Any:
     return None
 
 
+class _Status:
+    """What discord.HTTPException reads from an aiohttp response."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.reason = "Internal Server Error"
+
+
 class Wire:
     """Replaces discord.py's two HTTP adapters; records requests and returns Discord-shaped JSON."""
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self.observers: list[Callable[[Request], None]] = []
+        self._failures: list[tuple[str, str, int]] = []
         self.user = {
             "id": str(BOT_ID), "username": "reviewbot", "discriminator": "0",
             "global_name": None, "avatar": None, "bot": True,
@@ -110,6 +119,10 @@ class Wire:
         monkeypatch.setattr(AsyncWebhookAdapter, "request", webhook_request)
         monkeypatch.setattr(HTTPClient, "request", http_request)
 
+    def fail_next(self, method: str, path_suffix: str, status: int = 500) -> None:
+        """The next `method` request whose path ends with `path_suffix` fails as Discord would."""
+        self._failures.append((method, path_suffix, status))
+
     def message(self, body: dict[str, Any], channel_id: int = CHANNEL_ID, **extra: Any) -> dict:
         """The message object Discord returns for a sent or edited message."""
         return {
@@ -127,6 +140,12 @@ class Wire:
         self.requests.append(request)
         for observe in self.observers:
             observe(request)
+        for failure in self._failures:
+            method, suffix, status = failure
+            if route.method == method and path.endswith(suffix):
+                self._failures.remove(failure)
+                raise discord.HTTPException(_Status(status), {"message": "Internal Server Error",
+                                                               "code": 0})
         if path.endswith("/callback"):
             kind = body["type"]
             flags = (body.get("data") or {}).get("flags") or 0

@@ -1,0 +1,94 @@
+"""Splitting and packing within Discord's limits, and the once-a-second streaming edits."""
+
+from __future__ import annotations
+
+import asyncio
+
+import discord
+import pytest
+
+from bot.discord._helpers import (
+    DESCRIPTION_LIMIT,
+    Streamer,
+    answer_embeds,
+    pack_messages,
+    split_text,
+)
+from retrieval.models import Answer, Citation
+
+QUOTE = "the action in that second half is so good that it earns a seat at the high table"
+
+
+def long_answer(n: int = 40) -> Answer:
+    citations = tuple(
+        Citation(i, f"review-{i % 30}", f"Critic {i % 30} (Outlet)", f"Critic {i % 30}",
+                 "Outlet", f"https://example.com/{i % 30}", f"{QUOTE} ({i})", True)
+        for i in range(1, n + 1)
+    )
+    text = "\n".join(f"- **Critic {c.n}** said “{c.quote}” [{c.n}] and more words follow here."
+                     for c in citations) * 3
+    return Answer("q", text, True, "extractive", citations, timings_ms={"total_ms": 12.0})
+
+
+def test_split_never_breaks_inside_a_quote_or_before_its_marker() -> None:
+    """Pieces fit the limit and each quote, with its [n], stays whole in one piece."""
+    text = " ".join(f"Intro words {i}. “{QUOTE} number {i}.” [{i}] Then more." for i in range(60))
+    pieces = split_text(text, 500)
+    assert len(pieces) > 5 and all(0 < len(p) <= 500 for p in pieces)
+    for i in range(60):
+        assert any(f"“{QUOTE} number {i}.” [{i}]" in p for p in pieces)
+    assert " ".join(pieces).split() == text.split(), "nothing lost or duplicated"
+
+
+def test_split_prefers_paragraphs() -> None:
+    """A paragraph break inside the window is where the text is cut."""
+    text = "a" * 300 + "\n\n" + "b " * 200
+    assert split_text(text, 500)[0] == "a" * 300
+
+
+def test_split_cuts_an_overlong_quote_at_a_word() -> None:
+    """Only a single quote longer than the limit is cut, and then at a space."""
+    text = "“" + "word " * 300 + "”"
+    pieces = split_text(text, 400)
+    assert all(len(p) <= 400 for p in pieces)
+    assert all(not p.startswith("ord") for p in pieces)
+
+
+def test_answer_embeds_respect_every_limit() -> None:
+    """Long answers with many sources: ≤4096 descriptions, ≤25 fields, ≤6000 per message."""
+    embeds = answer_embeds(long_answer(), title="x" * 300)
+    assert len(embeds) >= 2
+    for e in embeds:
+        assert len(e.description or "") <= DESCRIPTION_LIMIT
+        assert len(e.fields) <= 25 and len(e.title or "") <= 256
+    fields = [f for e in embeds for f in e.fields]
+    assert len(fields) == 25 and fields[-1].value == "and 6 more sources"
+    for message in pack_messages(embeds):
+        assert len(message) <= 10 and sum(len(e) for e in message) <= 6000
+
+
+def test_pack_messages_groups_small_embeds() -> None:
+    """Small embeds share a message, up to ten; large ones get their own."""
+    small = [discord.Embed(description="x" * 100) for _ in range(12)]
+    assert [len(m) for m in pack_messages(small)] == [10, 2]
+    big = [discord.Embed(description="x" * 4000) for _ in range(2)]
+    assert [len(m) for m in pack_messages(big)] == [1, 1]
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_streamer_edits_at_most_once_per_interval() -> None:
+    """Many deltas inside one interval cause one edit; the rest wait for the final answer."""
+    edits: list[str] = []
+    first = asyncio.Event()
+
+    async def edit(content: str) -> None:
+        edits.append(content)
+        first.set()
+
+    async with Streamer(edit, interval=3600) as streamer:
+        streamer.on_delta("Hello")
+        await first.wait()
+        for word in [" there", " and", " more"]:
+            await asyncio.to_thread(streamer.on_delta, word)
+        await asyncio.sleep(0)
+    assert edits == ["Hello ▌"]
