@@ -137,7 +137,7 @@ def _build_engine(settings: Settings) -> Engine:
             max_question_chars=settings.max_question_chars,
             default_k=settings.default_k,
         )
-    return build_engine(settings)  # type: ignore[no-any-return]
+    return build_engine(settings)
 
 
 def create_bot(

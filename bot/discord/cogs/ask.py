@@ -154,6 +154,9 @@ class AskCog(commands.Cog):
         assert me is not None
         question = _MENTION.sub(lambda m: "" if int(m.group(1)) == me.id else m.group(0),
                                 message.content).strip()
+        if not question and not any(u.id == me.id for u in message.mentions):
+            # A reply without a mention: its text is empty without the Message Content intent.
+            return
         try:
             await self._answer_message(message, question)
         except UserError as err:

@@ -68,13 +68,17 @@ async def test_reply_to_the_bot_is_answered(harness: Harness) -> None:
 
 
 async def test_everyone_ping_or_other_users_are_not_questions(harness: Harness) -> None:
-    """@everyone, other users' mentions and the bot's own messages are ignored."""
+    """@everyone, other users' mentions, the bot's own messages and empty replies are ignored."""
     everyone = mention("@everyone movie night!", mention_everyone=True)
     other = mention(f"<@{USER_ID + 5}> did you see it?", mentions=[
         {"id": str(USER_ID + 5), "username": "friend", "discriminator": "0", "avatar": None}])
     own = mention(f"<@{BOT_ID}> hi", mentions=[bot_user()], author_id=BOT_ID)
     own["author"] = bot_user()
-    for payload in (everyone, other, own):
+    earlier = harness.wire.message({"content": "earlier answer"})
+    empty_reply = mention("", message_reference={"message_id": earlier["id"],
+                                                 "channel_id": str(CHANNEL_ID)},
+                          referenced_message=earlier)  # no Message Content intent: no text
+    for payload in (everyone, other, own, empty_reply):
         assert await harness.message(payload) == []
 
 
