@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# Discord still has an older version of the command than this bot registers.
+STALE = (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)
+
+
 class NotAdmin(app_commands.CheckFailure):
     """The member has neither Manage Server nor the configured admin role."""
 
@@ -40,6 +44,9 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
         elif isinstance(error, NotAdmin | app_commands.MissingPermissions):
             text = ("Only members with the Manage Server permission"
                     " (or the bot's admin role) can do that.")
+        elif isinstance(error, STALE):
+            log.warning("stale command (interaction %s): %s", interaction.id, error)
+            text = "That command changed since Discord last synced it; try again in a minute."
         elif isinstance(error, app_commands.NoPrivateMessage):
             text = "That command only works in a server."
         elif isinstance(original, UserError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
 
 import pytest
@@ -34,12 +36,17 @@ Ballerina is a flamethrower of a movie, and the flamethrower scene alone is wort
 
 
 @pytest.fixture
+def private_engine(engine: Engine, reviews_copy: Path, tmp_path: Path) -> Engine:
+    """An engine over a private, writable copy of the reviews."""
+    return Engine(reviews_copy, tmp_path / "index", embedder=engine.embedder)
+
+
+@pytest.fixture
 async def reindex_harness(
-    make_harness: MakeHarness, engine: Engine, reviews_copy: Path, tmp_path: Path
+    make_harness: MakeHarness, private_engine: Engine, reviews_copy: Path
 ) -> tuple[Harness, Path]:
-    """A bot over a private, writable copy of the reviews (indexed at setup)."""
-    private = Engine(reviews_copy, tmp_path / "index", embedder=engine.embedder)
-    return await make_harness(private), reviews_copy
+    """A bot over the private engine (indexed at setup)."""
+    return await make_harness(private_engine), reviews_copy
 
 
 @pytest.mark.parametrize(
@@ -102,3 +109,30 @@ async def test_reindex_with_the_admin_role_runs(harness: Harness) -> None:
     [embed] = requests[-1].json["embeds"]
     assert embed["title"] == "Reindex finished"
     assert "0 added, 0 changed, 0 removed" in embed["description"]
+
+
+async def test_second_reindex_is_refused_while_questions_are_still_answered(
+    reindex_harness: tuple[Harness, Path], private_engine: Engine
+) -> None:
+    """During a reindex another /reindex is told it is busy; /ask answers from the old index."""
+    harness, reviews = reindex_harness
+    (reviews / "brand-new-take.md").write_text(NEW_REVIEW, encoding="utf-8")
+    inside, release = threading.Event(), threading.Event()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        inside.set()
+        release.wait(60)
+
+    running = threading.Thread(target=private_engine.index, kwargs={"on_progress": progress})
+    running.start()
+    try:
+        assert await asyncio.to_thread(inside.wait, 60), "the reindex never reported progress"
+        requests = await harness.interact(command("reindex", permissions=MANAGE_GUILD))
+        assert requests[0].json["type"] == 5
+        assert is_ephemeral(requests[-1]) and "already running" in requests[-1].json["content"]
+        harness.wire.clear()
+        await harness.interact(command("ask", question="Is the action in Ballerina good?"))
+        assert "“" in harness.wire.text() and "Nova Critic" not in harness.wire.text()
+    finally:
+        release.set()
+        await asyncio.to_thread(running.join, 60)

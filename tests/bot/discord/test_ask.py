@@ -251,3 +251,13 @@ async def test_unexpected_error_apologises_ephemerally_and_logs_traceback(
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR and r.exc_info]
     assert payload["id"] in record.getMessage()
     assert isinstance(record.exc_info[1], discord.HTTPException)
+
+
+async def test_film_autocomplete_lists_matching_films(harness: Harness, engine: Engine) -> None:
+    """Autocomplete on /ask film offers the indexed films containing what was typed."""
+    film = engine.critics()[0].film
+    [reply] = await harness.interact(autocomplete("ask", "film", question="x", film=film[-6:]))
+    assert reply.json["type"] == 8
+    assert film in [c["value"] for c in reply.json["data"]["choices"]]
+    [reply] = await harness.interact(autocomplete("ask", "film", question="x", film="qqqzzz"))
+    assert reply.json["data"]["choices"] == []

@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 from discord import app_commands
 from discord.ext import commands
-from discord_harness import APP_ID, GUILD_ID, MANAGE_GUILD, REPO, Harness, MakeHarness
+from discord_harness import (
+    APP_ID,
+    GUILD_ID,
+    MANAGE_GUILD,
+    REPO,
+    Harness,
+    MakeHarness,
+    command,
+    is_ephemeral,
+)
 
 from bot.discord import ReviewBot
 
@@ -100,3 +109,11 @@ def test_importing_bot_does_not_import_discord() -> None:
         "assert 'discord' in sys.modules and create_bot.__module__ == 'bot.discord.factory'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+@on_session_loop
+async def test_stale_command_gets_an_ephemeral_explanation(harness: Harness) -> None:
+    """A command Discord still lists but the bot no longer has is explained, not crashed on."""
+    [reply] = await harness.interact(command("summarise", question="x"))
+    assert reply.json["type"] == 4 and is_ephemeral(reply)
+    assert "try again" in reply.message_json["content"]
