@@ -38,8 +38,6 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data" / "reviews"
 DEV = Path(os.environ.get("REVIEWBOT_DEV_SET", "/work/shared/eval/dev.jsonl"))
 PY = sys.executable
-# Synthetic reviews of 1,000 words chunk into ~22.5 passages each (measured, seed 7).
-PASSAGES_PER_REVIEW = 22.5
 LIBS = (
     "chromadb",
     "onnxruntime",
@@ -347,12 +345,22 @@ def indexing(work: Path, emb: OnnxEmbedder, synth_reviews: int) -> dict[str, Any
 
 
 # -- scale -------------------------------------------------------------------------------------
+def passages_per_review(work: Path, emb: OnnxEmbedder, pilot: int = 20) -> float:
+    """How many passages a synthetic review makes, by indexing a few (pooled vectors)."""
+    root = work / "pilot"
+    shutil.rmtree(root, ignore_errors=True)
+    synth.generate(root / "reviews", pilot, 5, seed=7, films=50)
+    report = Engine(root / "reviews", root / "index", embedder=PooledEmbedder(emb, pool=8)).index()
+    shutil.rmtree(root, ignore_errors=True)
+    return report.passages / pilot
+
+
 def scale(
     work: Path, emb: OnnxEmbedder, model_file: Path, passages: int, rounds: int, reuse: bool
 ) -> dict[str, Any]:
     root = work / f"scale-{passages}"
     data, index = root / "reviews", root / "index"
-    n_reviews = math.ceil(passages / PASSAGES_PER_REVIEW)
+    n_reviews = math.ceil(passages / passages_per_review(work, emb))
     critics = max(5, n_reviews // 20)
     marker = root / "built.json"
     spec = {"reviews": n_reviews, "critics": critics, "seed": 7, "films": 50}
@@ -376,25 +384,11 @@ def scale(
         }
         marker.write_text(json.dumps(built))
     step(f"scale {passages}: querying in a fresh process")
-    res = subprocess.run(
-        [
-            PY,
-            "-m",
-            "bench.scale",
-            "--data",
-            str(data),
-            "--index",
-            str(index),
-            "--model",
-            str(model_file),
-            "--rounds",
-            str(rounds),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    cmd = [PY, "-m", "bench.scale", "--data", str(data), "--index", str(index)]
+    cmd += ["--model", str(model_file), "--rounds", str(rounds)]
+    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise RuntimeError(f"bench.scale failed:\n{res.stderr[-3000:]}")
     measured = json.loads(res.stdout.strip().splitlines()[-1])
     chroma_mb = du_mb(index / "chroma") if (index / "chroma").exists() else 0.0
     return {**built, **measured, "disk_mb": du_mb(index), "chroma_mb": chroma_mb}
@@ -611,7 +605,7 @@ def render(r: dict[str, Any], command: str) -> str:
         "Synthetic reviews (`bench/synth.py`: bigram Markov text over the corpus vocabulary, "
         "no 6-word run copied; critics round-robin, 50 films on a Zipf law). The index is built "
         "through the engine, but passage vectors come from `bench/vectors.PooledEmbedder`: "
-        "1,500 passages embedded for real and every other passage a real vector plus Gaussian "
+        "500 texts embedded for real and every other passage a real vector plus Gaussian "
         "noise, re-normalised. Embedding 100k passages for real would take ~10 min here (ONNX, "
         "~170 passages/s); query cost depends on the number and clustering of vectors, not on "
         "their meaning, so the timings stand while the rankings are meaningless. Questions are "

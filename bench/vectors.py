@@ -27,7 +27,7 @@ class PooledEmbedder:
     name = MODEL_NAME
     dim = MODEL_DIM
 
-    def __init__(self, real: Embedder, pool: int = 1500, noise: float = 0.15) -> None:
+    def __init__(self, real: Embedder, pool: int = 500, noise: float = 0.15) -> None:
         self._real = real
         self._pool_size = pool
         self._noise = noise
