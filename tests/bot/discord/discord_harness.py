@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -388,3 +389,19 @@ def assert_embed_limits(requests: list[Request]) -> None:
 
 def is_ephemeral(r: Request) -> bool:
     return bool((r.message_json.get("flags") or 0) & 64)
+
+
+# --------------------------------------------------------------------------- LLM prompts
+
+_BLOCK = re.compile(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
+_SENTENCE = re.compile(r".+?[.!?](?=\s|$)", re.S)
+
+
+def passages_in(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """(n, text) of every passage the answerer put in its prompt."""
+    return _BLOCK.findall(body["messages"][-1]["content"])
+
+
+def first_sentence(text: str) -> str:
+    m = _SENTENCE.match(text.strip())
+    return (m.group(0) if m else text).strip()

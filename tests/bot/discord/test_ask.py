@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 import discord
@@ -18,7 +17,9 @@ from discord_harness import (
     assert_no_pings,
     autocomplete,
     command,
+    first_sentence,
     is_ephemeral,
+    passages_in,
 )
 
 from retrieval.answer.quotes import normalize
@@ -28,18 +29,6 @@ from tests.llm_server import FakeLLM, Reply
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 QUESTION = "Is the action in Ballerina good?"
-_BLOCK = re.compile(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
-_SENTENCE = re.compile(r".+?[.!?](?=\s|$)", re.S)
-
-
-def passages_in(body: dict[str, Any]) -> list[tuple[str, str]]:
-    """(n, text) of every passage the answerer put in its prompt."""
-    return _BLOCK.findall(body["messages"][-1]["content"])
-
-
-def first_sentence(text: str) -> str:
-    m = _SENTENCE.match(text.strip())
-    return (m.group(0) if m else text).strip()
 
 
 def question_logs(caplog: pytest.LogCaptureFixture) -> list[dict]:

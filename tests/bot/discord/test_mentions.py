@@ -16,11 +16,14 @@ from discord_harness import (
     assert_no_pings,
     button_click,
     command,
+    first_sentence,
     is_ephemeral,
     mention,
+    passages_in,
 )
 
 from retrieval.engine import Engine
+from tests.llm_server import FakeLLM, Reply
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -141,3 +144,31 @@ async def test_review_text_with_mentions_arrives_as_text(
         if r.is_message:
             assert r.message_json["allowed_mentions"]["parse"] == []
             assert r.message_json["allowed_mentions"].get("replied_user", False) is False
+
+
+async def test_mention_in_llm_mode_streams_into_the_reply_then_shows_the_answer(
+    make_harness: MakeHarness, llm_engine: Engine, llm_server: FakeLLM
+) -> None:
+    """A mention in LLM mode: a reply shows the stream, then is edited into the answer embeds."""
+
+    quoted: list[str] = []
+
+    def reply(body: dict) -> Reply:
+        n, text = passages_in(body)[0]
+        quoted.append(first_sentence(text))
+        return Reply(f'Streaming now: "{quoted[0]}" [{n}]', words_per_chunk=4, chunk_delay=0.3)
+
+    llm_server.responder = reply
+    harness = await make_harness(llm_engine)
+    requests = await harness.message(mention(f"<@{BOT_ID}> is the action good?",
+                                             mentions=[bot_user()]))
+    [first] = [r for r in requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert first.json["content"].startswith("Streaming now")
+    assert first.json["allowed_mentions"] == {"parse": [], "replied_user": False}
+    edits = [r for r in requests if r.method == "PATCH"]
+    final = edits[-1]
+    assert final.path.startswith(f"/channels/{CHANNEL_ID}/messages/")
+    assert final.json["content"] is None and final.json["embeds"]
+    assert quoted[0] in final.json["embeds"][0]["description"]
+    assert final.json["components"] and final.json["flags"] & 4 == 0  # embeds not suppressed
+    assert_no_pings(requests)
