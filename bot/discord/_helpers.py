@@ -387,6 +387,38 @@ class Streamer:
                 await asyncio.wait_for(self._closed.wait(), timeout=self._interval)
 
 
+async def run_answer(
+    call: Callable[..., Answer],
+    edit: Callable[[str], Awaitable[Any]],
+    /,
+    *args: Any,
+    **kwargs: Any,
+) -> tuple[Answer, bool]:
+    """Run an engine call in a thread, streaming LLM deltas into `edit`; (answer, streamed)."""
+    async with Streamer(edit) as streamer:
+        answer = await asyncio.to_thread(call, *args, on_delta=streamer.on_delta, **kwargs)
+    return answer, streamer.edits > 0
+
+
+async def send_answer(
+    interaction: discord.Interaction, answer: Answer, *, title: str, streamed: bool
+) -> None:
+    """Replace the thinking state (or the streamed preview) with the answer embeds."""
+    messages = pack_messages(answer_embeds(answer, title=title))
+    view = feedback_view(interaction.id)
+    for i, embeds in enumerate(messages):
+        last = i == len(messages) - 1
+        if i == 0 and streamed:
+            await interaction.edit_original_response(
+                content=None, embeds=embeds, view=view if last else None,
+                allowed_mentions=NO_MENTIONS,
+            )
+        elif last:
+            await interaction.followup.send(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.followup.send(embeds=embeds, allowed_mentions=NO_MENTIONS)
+
+
 # --------------------------------------------------------------------------- logging & cooldowns
 
 

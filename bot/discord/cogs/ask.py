@@ -6,8 +6,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -16,7 +15,6 @@ from discord.ext import commands
 from bot.discord._helpers import (
     APOLOGY,
     NO_MENTIONS,
-    Streamer,
     answer_embeds,
     bot_of,
     clip,
@@ -26,9 +24,10 @@ from bot.discord._helpers import (
     feedback_view,
     log_question,
     pack_messages,
+    run_answer,
+    send_answer,
 )
 from retrieval.errors import UserError
-from retrieval.models import Answer
 
 if TYPE_CHECKING:
     from bot.discord.factory import ReviewBot
@@ -38,39 +37,6 @@ log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@!?(\d+)>")
 
 MENTION_HELP = "Ask me a question about the film reviews, e.g. “@{name} is the action any good?”"
-
-
-async def run_answer(
-    bot: ReviewBot,
-    call: Callable[..., Answer],
-    edit: Callable[[str], Awaitable[Any]],
-    /,
-    *args: Any,
-    **kwargs: Any,
-) -> tuple[Answer, bool]:
-    """Run an engine call in a thread, streaming LLM deltas into `edit`; (answer, streamed)."""
-    async with Streamer(edit) as streamer:
-        answer = await asyncio.to_thread(call, *args, on_delta=streamer.on_delta, **kwargs)
-    return answer, streamer.edits > 0
-
-
-async def send_answer(
-    interaction: discord.Interaction, answer: Answer, *, title: str, streamed: bool
-) -> None:
-    """Replace the thinking state (or the streamed preview) with the answer embeds."""
-    messages = pack_messages(answer_embeds(answer, title=title))
-    view = feedback_view(interaction.id)
-    for i, embeds in enumerate(messages):
-        last = i == len(messages) - 1
-        if i == 0 and streamed:
-            await interaction.edit_original_response(
-                content=None, embeds=embeds, view=view if last else None,
-                allowed_mentions=NO_MENTIONS,
-            )
-        elif last:
-            await interaction.followup.send(embeds=embeds, view=view, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.followup.send(embeds=embeds, allowed_mentions=NO_MENTIONS)
 
 
 class AskCog(commands.Cog):
@@ -108,7 +74,7 @@ class AskCog(commands.Cog):
             await interaction.edit_original_response(content=content, allowed_mentions=NO_MENTIONS)
 
         answer, streamed = await run_answer(
-            self.bot, engine.ask, edit, question, critic=critic_id, film=film or None
+            engine.ask, edit, question, critic=critic_id, film=film or None
         )
         await send_answer(interaction, answer, title=question, streamed=streamed)
         log_question(
@@ -195,7 +161,7 @@ class AskCog(commands.Cog):
                 await preview_message.edit(content=content, allowed_mentions=NO_MENTIONS)
 
         async with message.channel.typing():
-            answer, _ = await run_answer(self.bot, self.bot.engine.ask, edit, question)
+            answer, _ = await run_answer(self.bot.engine.ask, edit, question)
         messages = pack_messages(answer_embeds(answer, title=question))
         view = feedback_view(message.id)
         for i, embeds in enumerate(messages):

@@ -20,8 +20,9 @@ from bot.discord._helpers import (
     defer_public,
     log_question,
     pack_messages,
+    run_answer,
+    send_answer,
 )
-from bot.discord.cogs.ask import run_answer, send_answer
 
 if TYPE_CHECKING:
     from bot.discord.factory import ReviewBot
@@ -49,7 +50,7 @@ class CriticsCog(commands.Cog):
         async def edit(content: str) -> None:
             await interaction.edit_original_response(content=content, allowed_mentions=NO_MENTIONS)
 
-        answer, streamed = await run_answer(self.bot, engine.summary, edit, review.id)
+        answer, streamed = await run_answer(engine.summary, edit, review.id)
         title = f"{review.display_name} on {review.film}"
         await send_answer(interaction, answer, title=title, streamed=streamed)
         log_question(
