@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from typing import TYPE_CHECKING
 
 import discord
@@ -39,7 +40,7 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
             log.error("autocomplete failed (interaction %s)", interaction.id, exc_info=original)
             return
         if isinstance(error, app_commands.CommandOnCooldown):
-            text = (f"Easy there — you can ask again in {error.retry_after:.0f} s. "
+            text = (f"Easy there — you can ask again in {math.ceil(error.retry_after)} s. "
                     "(A short cooldown keeps the bot responsive for everyone.)")
         elif isinstance(error, NotAdmin | app_commands.MissingPermissions):
             text = ("Only members with the Manage Server permission"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import time
 from typing import TYPE_CHECKING
@@ -145,7 +146,7 @@ class AskCog(commands.Cog):
         over = self.bot.cooldowns.hit(message.guild.id if message.guild else None,
                                       message.author.id)
         if over is not None:
-            await message.reply(f"Easy there — you can ask again in {over[1]:.0f} s.",
+            await message.reply(f"Easy there — you can ask again in {math.ceil(over[1])} s.",
                                 allowed_mentions=NO_MENTIONS, mention_author=False,
                                 delete_after=10)
             return

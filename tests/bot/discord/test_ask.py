@@ -122,6 +122,16 @@ async def test_unknown_critic_option_is_explained_ephemerally(harness: Harness) 
     assert "Nobody Atall" in reply.message_json["content"]
 
 
+async def test_user_error_after_deferring_is_still_private(harness: Harness) -> None:
+    """An unknown film: the public thinking message is deleted, the reason sent privately."""
+    requests = await harness.interact(command("ask", question=QUESTION, film="Paddington 9"))
+    assert requests[0].json == {"type": 5}
+    assert [r.method for r in requests[1:]] == ["DELETE", "POST"]
+    reply = requests[-1]
+    assert is_ephemeral(reply) and "Paddington 9" in reply.json["content"]
+    assert_no_pings(requests)
+
+
 async def test_critic_option_limits_the_answer_to_that_review(
     harness: Harness, engine: Engine
 ) -> None:
