@@ -124,7 +124,9 @@ class Wire:
         """The next `method` request whose path ends with `path_suffix` fails as Discord would."""
         self._failures.append((method, path_suffix, status))
 
-    def message(self, body: dict[str, Any], channel_id: int = CHANNEL_ID, **extra: Any) -> dict:
+    def message(
+        self, body: dict[str, Any], channel_id: int = CHANNEL_ID, **extra: Any
+    ) -> dict[str, Any]:
         """The message object Discord returns for a sent or edited message."""
         return {
             "id": str(snowflake()), "channel_id": str(channel_id), "type": 0,
@@ -145,8 +147,9 @@ class Wire:
             method, suffix, status = failure
             if route.method == method and path.endswith(suffix):
                 self._failures.remove(failure)
-                raise discord.HTTPException(_Status(status), {"message": "Internal Server Error",
-                                                               "code": 0})
+                response: Any = _Status(status)
+                raise discord.HTTPException(response, {"message": "Internal Server Error",
+                                                       "code": 0})
         if path.endswith("/callback"):
             kind = body["type"]
             flags = (body.get("data") or {}).get("flags") or 0
@@ -163,8 +166,9 @@ class Wire:
         if "/commands" in path:
             return []
         if route.method in ("POST", "PATCH", "GET") and isinstance(body, dict | type(None)):
-            extra = {"webhook_id": str(APP_ID)} if adapter == "webhook" else {}
-            return self.message(body or {}, **extra)
+            if adapter == "webhook":
+                return self.message(body or {}, webhook_id=str(APP_ID))
+            return self.message(body or {})
         return None
 
     # -- queries -----------------------------------------------------------------------------

@@ -249,6 +249,7 @@ async def test_unexpected_error_apologises_ephemerally_and_logs_traceback(
     assert "Internal Server Error" not in reply.json["content"]
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR and r.exc_info]
     assert payload["id"] in record.getMessage()
+    assert record.exc_info is not None
     assert isinstance(record.exc_info[1], discord.HTTPException)
 
 
