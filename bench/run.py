@@ -347,8 +347,9 @@ def indexing(work: Path, emb: OnnxEmbedder, synth_reviews: int) -> dict[str, Any
 # -- scale -------------------------------------------------------------------------------------
 def passages_per_review(work: Path, emb: OnnxEmbedder, pilot: int = 20) -> float:
     """How many passages a synthetic review makes, by indexing a few (pooled vectors)."""
-    root = work / "pilot"
-    shutil.rmtree(root, ignore_errors=True)
+    # A fresh folder each time: Chroma keeps per-path state in the process, so an index folder
+    # deleted and rebuilt at the same path fails with "Collection [passages-g1] already exists".
+    root = work / f"pilot-{time.monotonic_ns()}"
     synth.generate(root / "reviews", pilot, 5, seed=7, films=50)
     report = Engine(root / "reviews", root / "index", embedder=PooledEmbedder(emb, pool=8)).index()
     shutil.rmtree(root, ignore_errors=True)
@@ -675,7 +676,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse built scale indexes")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    for noisy in ("chromadb", "httpx", "retrieval", "bm25s"):
+    for noisy in ("chromadb", "httpx", "httpx2", "openai", "retrieval", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.quick:
         args.rounds, args.cold_runs, args.scales, args.scale_rounds = 3, 2, "2000", 1
