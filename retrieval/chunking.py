@@ -63,7 +63,7 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
             word = re.search(r"(\w+)\W*$", text[pos : m.start() + 1])
             before = word.group(1) if word else ""
             if m.group().startswith(".") and (
-                before.lower() in _ABBREV or len(before) == 1 and before.isupper()
+                before.lower() in _ABBREV or (len(before) == 1 and before.isupper())
             ):
                 continue
             span = _trim(text, pos, m.end())
@@ -93,14 +93,30 @@ def _split_long(text: str, span: Span, count: Callable[[str], int], limit: int) 
     return pieces
 
 
+# Recorded in the index: a build with other chunking settings re-chunks every review.
+# 200 measured best on the dev set (evidence recall 0.92 vs 0.77 at 128, 0.88 at 224).
+TARGET_TOKENS = 200
+CHUNKING = f"sentences/target{TARGET_TOKENS}/overlap1/v2"
+
+
+@dataclass(frozen=True)
+class Chunks:
+    """A review cut up: its sentence units in order, and passages made of runs of them
+    (`units[ranges[i][0]:ranges[i][1]]` are passage i's sentences)."""
+
+    units: list[Span]
+    passages: list[Passage]
+    ranges: list[tuple[int, int]]
+
+
 def chunk_review(
     review: Review,
     count: Callable[[str], int],
     *,
-    target: int = 96,
+    target: int = TARGET_TOKENS,
     limit: int = 250,
     overlap: bool = True,
-) -> list[Passage]:
+) -> Chunks:
     """Pack sentences into passages of about `target` (never over `limit`) word-pieces.
 
     A passage ends at a paragraph break once it is half full, and (with `overlap`) the next one
@@ -108,34 +124,34 @@ def chunk_review(
     inclusion was a thrill") is retrieved with its context.
     """
     body = review.body
-    units: list[tuple[Span, bool]] = []  # (span, first sentence of a paragraph)
+    units: list[Span] = []
+    para_starts: set[int] = set()
     for para in paragraphs(body):
-        for i, sent in enumerate(sentences(body, para.start, para.end)):
-            pieces = (
-                [sent]
-                if count(body[sent.start : sent.end]) <= limit
-                else _split_long(body, sent, count, limit)
+        para_starts.add(len(units))
+        for sent in sentences(body, para.start, para.end):
+            if count(body[sent.start : sent.end]) <= limit:
+                units.append(sent)
+            else:
+                units.extend(_split_long(body, sent, count, limit))
+
+    ranges: list[tuple[int, int]] = []
+    first = 0
+    for i in range(1, len(units) + 1):
+        if i == len(units):
+            ranges.append((first, i))
+            break
+        size = count(body[units[first].start : units[i].end])
+        half_full = count(body[units[first].start : units[i - 1].end]) >= target // 2
+        if size > min(target, limit) or (i in para_starts and half_full):
+            ranges.append((first, i))
+            keep = (
+                overlap
+                and i - first > 1
+                and count(body[units[i - 1].start : units[i].end]) <= limit
             )
-            units.extend((piece, i == 0 and j == 0) for j, piece in enumerate(pieces))
-
-    passages: list[Passage] = []
-    group: list[Span] = []
-
-    def emit() -> None:
-        i = len(passages)
-        s, e = group[0].start, group[-1].end
-        passages.append(Passage(f"{review.id}:{i}", review.id, i, s, e, body[s:e]))
-
-    for unit, para_start in units:
-        if group:
-            size = count(body[group[0].start : unit.end])
-            half_full = count(body[group[0].start : group[-1].end]) >= target // 2
-            if size > min(target, limit) or (para_start and half_full):
-                emit()
-                last = group[-1]
-                keep = overlap and len(group) > 1 and count(body[last.start : unit.end]) <= limit
-                group = [last] if keep else []
-        group.append(unit)
-    if group and (not passages or group[-1].end > passages[-1].end):
-        emit()
-    return passages
+            first = i - 1 if keep else i
+    passages = []
+    for n, (a, b) in enumerate(ranges):
+        s, e = units[a].start, units[b - 1].end
+        passages.append(Passage(f"{review.id}:{n}", review.id, n, s, e, body[s:e]))
+    return Chunks(units, passages, ranges)

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -31,14 +31,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from .answer import extractive
-from .chunking import chunk_review
+from .chunking import CHUNKING, Chunks, chunk_review
 from .corpus import load_corpus
 from .coverage import mentioned, named_terms
 from .embeddings import MODEL_MAX_TOKENS, Embedder, WordPieceCounter
 from .errors import BadQuestion, IndexMismatch, LLMError, ReindexBusy, UnknownCritic, UserError
 from .models import Answer, IndexReport, Passage, Review
 from .search import Hit, Searcher
-from .store import IndexStore, Snapshot
+from .store import IndexStore, SentenceRef, Snapshot
 
 if TYPE_CHECKING:
     from .models import ScoredPassage
@@ -65,32 +65,6 @@ class LLM(Protocol):
     ) -> Answer: ...
 
 
-class _EmbedCache:
-    """Sentence embeddings by text (LRU): the extractive answer embeds the same sentences often."""
-
-    def __init__(self, embedder: Embedder, size: int = 20000) -> None:
-        self._embedder = embedder
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if missing:
-            vecs = self._embedder.embed_documents(missing)
-            with self._lock:
-                for t, v in zip(missing, vecs, strict=True):
-                    self._cache[t] = v
-                while len(self._cache) > self._size:
-                    self._cache.popitem(last=False)
-        with self._lock:
-            out = [self._cache[t] for t in texts]
-            for t in texts:
-                self._cache.move_to_end(t)
-        return np.stack(out) if out else np.zeros((0, self._embedder.dim), dtype=np.float32)
-
-
 def default_embedder(index_dir: Path) -> Embedder:
     """The fastest embedder available for this model (ONNX when exported, else torch)."""
     try:
@@ -100,6 +74,53 @@ def default_embedder(index_dir: Path) -> Embedder:
 
         return SentenceTransformerEmbedder()
     return onnx_default(index_dir.parent / "models")
+
+
+class _Build:
+    """The passages, sentences and vectors of a generation being built."""
+
+    def __init__(self) -> None:
+        self.passages: list[Passage] = []
+        self.ranges: list[tuple[int, int]] = []
+        self.sentences: list[SentenceRef] = []
+        self.texts: list[str | None] = []
+        self.passage_vecs: list[np.ndarray | None] = []
+        self.sentence_vecs: list[np.ndarray | None] = []
+
+    def reuse(self, prev: Snapshot, review: Review) -> None:
+        """Carry an unchanged review's passages, sentences and vectors over from `prev`."""
+        rows = prev.rows_by_review[review.id]
+        first = min(prev.passage_sentences[r][0] for r in rows)
+        last = max(prev.passage_sentences[r][1] for r in rows)
+        base = len(self.sentences) - first
+        for j in range(first, last):
+            self.sentences.append(prev.sentences[j])
+            self.texts.append(None)
+            self.sentence_vecs.append(np.asarray(prev.sentence_vectors[j]))
+        for r in rows:
+            a, b = prev.passage_sentences[r]
+            self.passages.append(prev.passages[r])
+            self.ranges.append((a + base, b + base))
+            self.passage_vecs.append(np.asarray(prev.vectors[r]))
+
+    def add(self, review: Review, chunks: Chunks) -> None:
+        base = len(self.sentences)
+        for span in chunks.units:
+            self.sentences.append(SentenceRef(review.id, span.start, span.end))
+            self.texts.append(review.body[span.start : span.end])
+            self.sentence_vecs.append(None)
+        for p, (a, b) in zip(chunks.passages, chunks.ranges, strict=True):
+            self.passages.append(p)
+            self.ranges.append((a + base, b + base))
+            self.passage_vecs.append(None)
+
+    @staticmethod
+    def matrix(rows: list[np.ndarray | None]) -> np.ndarray:
+        from .embeddings import MODEL_DIM
+
+        if not rows:
+            return np.zeros((0, MODEL_DIM), dtype=np.float32)
+        return np.stack([r for r in rows if r is not None]).astype(np.float32)
 
 
 class Engine:
@@ -124,7 +145,6 @@ class Engine:
         self._state = threading.Lock()  # guards _searcher / _embedder creation
         self._indexing = threading.Lock()  # one reindex at a time
         self._counter: WordPieceCounter | None = None
-        self._embed_cache: _EmbedCache | None = None
         self._aspects: np.ndarray | None = None
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -134,11 +154,6 @@ class Engine:
             if self._embedder is None:
                 self._embedder = default_embedder(self.index_dir)
             return self._embedder
-
-    def _embed_many(self, texts: list[str]) -> np.ndarray:
-        if self._embed_cache is None:
-            self._embed_cache = _EmbedCache(self.embedder)
-        return self._embed_cache(texts)
 
     def _open(self) -> Searcher | None:
         """The live searcher, loading the current generation on first use (None: no index)."""
@@ -196,6 +211,11 @@ class Engine:
         except IndexMismatch as err:
             log.warning("%s — rebuilding from scratch", err)
             prev = None
+        if prev is not None and prev.chunking != CHUNKING:
+            log.info(
+                "chunking changed (%s → %s): re-chunking every review", prev.chunking, CHUNKING
+            )
+            prev = None
         old = prev.reviews if prev else {}
         new = {r.id: r for r in reviews}
         added = tuple(i for i in new if i not in old)
@@ -213,45 +233,56 @@ class Engine:
         if prev is not None and not (added or changed or removed or moved):
             return report(len(prev.passages))
 
-        counter = self._counter = self._counter or WordPieceCounter()
-        passages: list[Passage] = []
-        vectors: list[np.ndarray] = []
-        todo: list[Passage] = []
-        slots: list[int] = []
+        build = _Build()
+        todo: list[tuple[Review, Chunks]] = []
         for review in reviews:
             if prev is not None and review.id in unchanged:
-                rows = prev.rows_by_review[review.id]
-                for p, row in zip((prev.passages[i] for i in rows), rows, strict=True):
-                    passages.append(p)
-                    vectors.append(np.asarray(prev.vectors[row]))
-                continue
-            for p in chunk_review(review, counter.count, limit=MODEL_MAX_TOKENS - 6):
-                slots.append(len(passages))
-                passages.append(p)
-                vectors.append(np.empty(0))
-                todo.append(p)
-        embedder = self.embedder
-        for lo in range(0, len(todo), EMBED_BATCH):
-            if on_progress:
-                on_progress("embedding", lo, len(todo))
-            batch = embedder.embed_documents([p.text for p in todo[lo : lo + EMBED_BATCH]])
-            for j, vec in enumerate(batch):
-                vectors[slots[lo + j]] = vec
-        if on_progress:
-            on_progress("embedding", len(todo), len(todo))
-        matrix = (
-            np.stack(vectors).astype(np.float32)
-            if vectors
-            else np.zeros((0, MODEL_DIM), np.float32)
-        )
+                build.reuse(prev, review)
+            else:
+                chunks = chunk_review(review, self._word_pieces().count, limit=MODEL_MAX_TOKENS - 6)
+                todo.append((review, chunks))
+                build.add(review, chunks)
+        self._embed_missing(build, on_progress)
         snap = self._store.write_generation(
-            model=MODEL_NAME, dim=MODEL_DIM, reviews=reviews, passages=passages,
-            vectors=matrix, previous=prev,
+            model=MODEL_NAME, dim=MODEL_DIM, reviews=reviews, passages=build.passages,
+            vectors=build.matrix(build.passage_vecs), sentences=build.sentences,
+            passage_sentences=build.ranges, sentence_vectors=build.matrix(build.sentence_vecs),
+            chunking=CHUNKING, previous=prev,
         )  # fmt: skip
         searcher = Searcher(snap, self._store.collection(snap))
         with self._state:
             self._searcher = searcher
-        return report(len(passages))
+        return report(len(build.passages))
+
+    def _word_pieces(self) -> WordPieceCounter:
+        if self._counter is None:
+            self._counter = WordPieceCounter()
+        return self._counter
+
+    def _embed_missing(self, build: _Build, on_progress: Progress | None) -> None:
+        """Embed every passage and sentence of the build that has no vector yet, in batches."""
+        jobs: list[tuple[list[np.ndarray | None], int, str]] = [
+            (build.passage_vecs, i, p.text)
+            for i, p in enumerate(build.passages)
+            if build.passage_vecs[i] is None
+        ]
+        jobs += [
+            (build.sentence_vecs, j, text)
+            for j, text in enumerate(build.texts)
+            if text is not None and build.sentence_vecs[j] is None
+        ]
+        if not jobs:
+            return
+        embedder = self.embedder
+        for lo in range(0, len(jobs), EMBED_BATCH):
+            if on_progress:
+                on_progress("embedding", lo, len(jobs))
+            batch = jobs[lo : lo + EMBED_BATCH]
+            vecs = embedder.embed_documents([text for _, _, text in batch])
+            for (target, i, _), vec in zip(batch, vecs, strict=True):
+                target[i] = vec
+        if on_progress:
+            on_progress("embedding", len(jobs), len(jobs))
 
     # -- reviews and critics -------------------------------------------------------------------
     def critics(self) -> list[Review]:
@@ -340,7 +371,7 @@ class Engine:
         names = named_terms(question)
         missing = [n for n in names if not mentioned(n, (r.body for r in in_scope))]
         if names and len(missing) == len(names):
-            return self._not_covered(question, missing, hits, t0, timings)
+            return self._not_covered(question, qvec, missing, hits, t0, timings, scope=scope)
 
         if self.llm is not None and use_llm:
             try:
@@ -353,11 +384,9 @@ class Engine:
                 fallback: str | None = err.reason
         else:
             fallback = None
-        text, citations = extractive.answer_question(
-            question, qvec, hits, reviews, self._embed_many, names
-        )
+        text, citations = extractive.answer_question(question, qvec, hits, searcher.snapshot, names)
         if not citations:
-            return self._not_covered(question, [], hits, t0, timings, fallback)
+            return self._not_covered(question, qvec, [], hits, t0, timings, fallback, scope)
         if missing:
             text += "\n\n" + " ".join(f"No review mentions {n}." for n in missing)
         answer = Answer(
@@ -369,28 +398,33 @@ class Engine:
     def _not_covered(
         self,
         question: str,
+        qvec: np.ndarray,
         missing: Sequence[str],
         hits: Sequence[Hit],
         t0: float,
         timings: dict[str, float],
         fallback: str | None = None,
+        scope: set[str] | None = None,
     ) -> Answer:
         """found=False: say so plainly; offer the closest passages only if they are related."""
         if missing:
             text = " ".join(f"No review mentions {n}." for n in missing)
         else:
             text = "No review covers that question."
-        related = [h for h in hits if h.dense >= RELATED][:2]
-        citations = ()
-        if related:
-            reviews = self._require().snapshot.reviews
-            picks = [
-                extractive.Sentence(
-                    h.passage.review_id, h.passage.start, h.passage.end, h.passage.text
-                )
-                for h in related
-            ]
-            citations = extractive.cite(picks, reviews)
+        searcher = self._require()
+        # Offer the sentences closest to what is left of the question without the missing
+        # names ("Hans Zimmer's score" → "score"), only if they are close enough to be useful.
+        rest = question
+        for name in missing:
+            rest = re.sub(rf"{re.escape(name)}(['’]s)?", " ", rest)
+        if rest != question and rest.strip():
+            qvec = self.embedder.embed_query(rest)
+            hits = searcher.search(rest, qvec, k=self.default_k, review_ids=scope)
+        cands, vecs = extractive._sentences_of(hits, searcher.snapshot)
+        sims = vecs @ qvec
+        best = [cands[i] for i in np.argsort(-sims)[:2] if sims[i] >= RELATED]
+        citations = extractive.cite(best, searcher.snapshot.reviews)
+        if citations:
             closest = "\n".join(f"- **{c.name}**: “{c.quote}” [{c.n}]" for c in citations)
             text += f"\nThe closest passages:\n{closest}"
         answer = Answer(
@@ -429,8 +463,8 @@ class Engine:
                 log.warning("LLM failed (%s); summarising extractively", err.reason)
                 fallback = err.reason
         if self._aspects is None:
-            self._aspects = self._embed_many(list(extractive.ASPECTS))
-        text, citations = extractive.summarise_review(review, self._embed_many, self._aspects)
+            self._aspects = self.embedder.embed_documents(list(extractive.ASPECTS))
+        text, citations = extractive.summarise_review(review, searcher.snapshot, self._aspects)
         answer = Answer(
             question, text, True, "extractive", citations, tuple(scored), fallback_reason=fallback
         )

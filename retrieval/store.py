@@ -5,6 +5,7 @@ Layout of an index folder:
     chroma/              Chroma PersistentClient; one collection per generation, `passages-gN`
     gen-N/manifest.json  the reviews (with their text and content hash) and passage offsets
     gen-N/vectors.npy    passage embeddings, row i = passage i (reused when a review is unchanged)
+    gen-N/sentence_vectors.npy  sentence embeddings, row j = sentence j (passages are runs of them)
     CURRENT              {"generation": N, ...} — replaced atomically, last, by a finished build
 
 A build writes a whole new generation and only then swaps CURRENT, so a failed or interrupted
@@ -32,8 +33,15 @@ from .models import Passage, Review
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 _CURRENT = "CURRENT"
+
+
+@dataclass(frozen=True)
+class SentenceRef:
+    review_id: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,11 @@ class Snapshot:
     dim: int
     reviews: dict[str, Review]
     passages: list[Passage]
+    # Sentence j is reviews[sentences[j].review_id].body[start:end]; passage i is made of
+    # sentences passage_sentences[i][0] up to (not including) passage_sentences[i][1].
+    sentences: list[SentenceRef]
+    passage_sentences: list[tuple[int, int]]
+    chunking: str = ""
 
     @property
     def collection_name(self) -> str:
@@ -59,6 +72,20 @@ class Snapshot:
     def vectors(self) -> np.ndarray:
         """(n_passages, dim) float32, memory-mapped."""
         return np.load(self.gen_dir / "vectors.npy", mmap_mode="r")
+
+    @cached_property
+    def sentence_vectors(self) -> np.ndarray:
+        """(n_sentences, dim) float32, memory-mapped."""
+        return np.load(self.gen_dir / "sentence_vectors.npy", mmap_mode="r")
+
+    def sentence_text(self, j: int) -> str:
+        ref = self.sentences[j]
+        return self.reviews[ref.review_id].body[ref.start : ref.end]
+
+    @cached_property
+    def row_of(self) -> dict[str, int]:
+        """Passage id → row."""
+        return {p.id: i for i, p in enumerate(self.passages)}
 
     @cached_property
     def rows_by_review(self) -> dict[str, np.ndarray]:
@@ -109,6 +136,11 @@ class IndexStore:
             raise StoreError(
                 f"index at {self.root} is unreadable ({err}); run `reviewbot index`"
             ) from None
+        if head.get("format") != FORMAT:
+            raise IndexMismatch(
+                f"The index at {self.root} has format {head.get('format')} and this reviewbot "
+                f"reads format {FORMAT}: run `reviewbot index` to rebuild it"
+            )
         if head.get("model") != model or head.get("dim") != dim:
             raise IndexMismatch(
                 f"The index at {self.root} was built with {head.get('model')} "
@@ -122,7 +154,19 @@ class IndexStore:
             Passage(pid, rid, i, s, e, reviews[rid].body[s:e])
             for pid, rid, i, s, e in manifest["passages"]
         ]
-        return Snapshot(self.root, gen, model, dim, reviews, passages)
+        sentences = [SentenceRef(rid, a, b) for rid, a, b in manifest["sentences"]]
+        ranges = [(a, b) for a, b in manifest["passage_sentences"]]
+        return Snapshot(
+            self.root,
+            gen,
+            model,
+            dim,
+            reviews,
+            passages,
+            sentences,
+            ranges,
+            manifest.get("chunking", ""),
+        )
 
     def client(self) -> Any:
         if self._client is None:
@@ -149,8 +193,8 @@ class IndexStore:
     def check_writable(self) -> None:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            probe = tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe", delete=True)
-            probe.close()
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe"):
+                pass
         except OSError as err:
             raise IndexDirError(
                 f"Index folder {self.root} is not writable ({err.strerror}); "
@@ -165,6 +209,10 @@ class IndexStore:
         reviews: Sequence[Review],
         passages: Sequence[Passage],
         vectors: np.ndarray,
+        sentences: Sequence[SentenceRef],
+        passage_sentences: Sequence[tuple[int, int]],
+        sentence_vectors: np.ndarray,
+        chunking: str,
         previous: Snapshot | None,
     ) -> Snapshot:
         """Write a complete new generation, then make it current; prune old ones."""
@@ -196,20 +244,30 @@ class IndexStore:
                 ],
             )
         np.save(gen_dir / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
+        np.save(
+            gen_dir / "sentence_vectors.npy",
+            np.ascontiguousarray(sentence_vectors, dtype=np.float32),
+        )
         manifest = {
             "format": FORMAT,
             "generation": gen,
             "model": model,
             "dim": dim,
+            "chunking": chunking,
             "reviews": [asdict(r) for r in reviews],
             "passages": [[p.id, p.review_id, p.index, p.start, p.end] for p in passages],
+            "sentences": [[r.review_id, r.start, r.end] for r in sentences],
+            "passage_sentences": [list(r) for r in passage_sentences],
         }
         _atomic_write(gen_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False).encode())
         head = {"format": FORMAT, "generation": gen, "model": model, "dim": dim}
         _atomic_write(self.root / _CURRENT, json.dumps(head).encode())
         log.info("index generation %d is live (%d passages)", gen, len(passages))
         self._prune(keep={gen, previous.generation if previous else gen})
-        return Snapshot(self.root, gen, model, dim, {r.id: r for r in reviews}, list(passages))
+        return Snapshot(
+            self.root, gen, model, dim, {r.id: r for r in reviews}, list(passages),
+            list(sentences), list(passage_sentences), chunking,
+        )  # fmt: skip
 
     def _generations(self) -> list[int]:
         gens = []

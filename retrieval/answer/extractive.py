@@ -4,28 +4,27 @@
 shared terms, names asked about), keeps the best one or two per review above a relevance floor,
 and writes them grouped by critic, each quote cited `[n]`. `summarise_review` picks 3–5
 sentences of one review that cover different aspects (verdict, story, action, acting, craft).
+Sentence vectors come from the index, so answering embeds nothing but the question.
 Every quote is a span of the review body, and is checked against it all the same.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..chunking import sentences
 from ..lexical import terms
 from ..models import Citation, Review
 from ..search import Hit
+from ..store import Snapshot
 from .quotes import occurs_in
 
-# Embeds a batch of sentences: returns (n, dim) unit rows. The engine passes a cached embedder.
-EmbedMany = Callable[[list[str]], np.ndarray]
-
-MIN_SENTENCE_SCORE = 0.30  # below this a sentence is not about the question
-RELATIVE_FLOOR = 0.55  # ...nor when it scores under this share of the best sentence
+MIN_SENTENCE_SCORE = 0.40  # below this a sentence is not about the question
+RELATIVE_FLOOR = 0.70  # ...nor when it scores under this share of the best sentence
+MIN_WORDS = 4  # "Our review:" is not a quote worth showing
 MAX_REVIEWS = 5
 MAX_QUOTE_CHARS = 400
 
@@ -39,19 +38,21 @@ class Sentence:
     score: float = 0.0
 
 
-def _sentences_of(hits: Sequence[Hit], reviews: dict[str, Review]) -> list[Sentence]:
-    seen: set[tuple[str, int]] = set()
-    out: list[Sentence] = []
+def _sentences_of(hits: Sequence[Hit], snap: Snapshot) -> tuple[list[Sentence], np.ndarray]:
+    """The quotable sentences of the retrieved passages (each once) and their stored vectors."""
+    rows: dict[int, None] = {}
     for hit in hits:
-        p = hit.passage
-        body = reviews[p.review_id].body
-        for span in sentences(body, p.start, p.end):
-            key = (p.review_id, span.start)
-            if key in seen or span.end - span.start > MAX_QUOTE_CHARS * 2:
-                continue
-            seen.add(key)
-            out.append(Sentence(p.review_id, span.start, span.end, body[span.start : span.end]))
-    return out
+        a, b = snap.passage_sentences[snap.row_of[hit.passage.id]]
+        rows.update(dict.fromkeys(range(a, b)))
+    cands: list[Sentence] = []
+    keep: list[int] = []
+    for j in rows:
+        ref, text = snap.sentences[j], snap.sentence_text(j)
+        if len(text) <= MAX_QUOTE_CHARS * 2 and len(text.split()) >= MIN_WORDS:
+            cands.append(Sentence(ref.review_id, ref.start, ref.end, text))
+            keep.append(j)
+    vecs = np.asarray(snap.sentence_vectors[keep], dtype=np.float32).reshape(len(keep), snap.dim)
+    return cands, vecs
 
 
 def _term_overlap(question_terms: set[str], text: str) -> float:
@@ -61,13 +62,12 @@ def _term_overlap(question_terms: set[str], text: str) -> float:
 
 
 def score_sentences(
-    question: str, qvec: np.ndarray, cands: list[Sentence], embed: EmbedMany, names: Sequence[str]
+    question: str, qvec: np.ndarray, cands: list[Sentence], vecs: np.ndarray, names: Sequence[str]
 ) -> list[Sentence]:
     """Score = cosine to the question + 0.25 × share of question terms + 0.15 if it names
     what the question names."""
     if not cands:
         return []
-    vecs = embed([c.text for c in cands])
     cos = vecs @ qvec
     qterms = set(terms(question))
     name_terms = [set(terms(n)) for n in names]
@@ -140,13 +140,13 @@ def answer_question(
     question: str,
     qvec: np.ndarray,
     hits: Sequence[Hit],
-    reviews: dict[str, Review],
-    embed: EmbedMany,
+    snap: Snapshot,
     names: Sequence[str] = (),
 ) -> tuple[str, tuple[Citation, ...]]:
     """(answer text, citations); empty citations when no sentence is about the question."""
-    scored = score_sentences(question, qvec, _sentences_of(hits, reviews), embed, names)
-    citations = cite(pick_quotes(scored), reviews)
+    cands, vecs = _sentences_of(hits, snap)
+    scored = score_sentences(question, qvec, cands, vecs, names)
+    citations = cite(pick_quotes(scored), snap.reviews)
     return (write_answer(citations) if citations else ""), citations
 
 
@@ -163,14 +163,21 @@ _RATING = re.compile(r"\b(rating|\d(\.\d)?\s*(/|out of)\s*(4|5|10)|stars?)\b", r
 
 
 def summarise_review(
-    review: Review, embed: EmbedMany, aspect_vecs: np.ndarray
+    review: Review, snap: Snapshot, aspect_vecs: np.ndarray
 ) -> tuple[str, tuple[Citation, ...]]:
     """Verdict/rating when known and 3–5 quotes covering different aspects of one review."""
-    spans = [s for s in sentences(review.body) if 30 <= s.end - s.start <= MAX_QUOTE_CHARS]
-    if not spans:
-        spans = sentences(review.body)
-    texts = [review.body[s.start : s.end] for s in spans]
-    vecs = embed(texts)
+    rows = snap.rows_by_review[review.id]
+    first = min(snap.passage_sentences[r][0] for r in rows)
+    last = max(snap.passage_sentences[r][1] for r in rows)
+    keep = [
+        j
+        for j in range(first, last)
+        if 30 <= snap.sentences[j].end - snap.sentences[j].start <= MAX_QUOTE_CHARS
+    ]
+    keep = keep or list(range(first, last))
+    spans = [snap.sentences[j] for j in keep]
+    texts = [snap.sentence_text(j) for j in keep]
+    vecs = np.asarray(snap.sentence_vectors[keep])
     sims = vecs @ aspect_vecs.T  # (sentences, aspects)
     chosen: list[int] = []
     for a in range(sims.shape[1]):

@@ -161,6 +161,7 @@ def _substantial(span: QuoteSpan) -> bool:
 
 def _sentences(text: str, spans: Sequence[QuoteSpan]) -> list[tuple[int, int]]:
     """Sentence intervals; a full stop inside a quote does not end a sentence."""
+
     def inside(pos: int) -> bool:
         return any(s.start < pos < s.markers_end for s in spans)
 
@@ -245,11 +246,14 @@ def verify_answer(
     drop_sentence: set[tuple[int, int]] = set()
     for sentence in _sentences(text, every_span):
         inside = [
-            (s, loc) for s, loc in zip(spans, located, strict=True)
+            (s, loc)
+            for s, loc in zip(spans, located, strict=True)
             if sentence[0] <= s.start < sentence[1]
         ]
-        if inside and all(loc[0] is None for _, loc in inside) and any(
-            _substantial(s) for s, _ in inside
+        if (
+            inside
+            and all(loc[0] is None for _, loc in inside)
+            and any(_substantial(s) for s, _ in inside)
         ):
             drop_sentence.add(sentence)
 
