@@ -13,6 +13,7 @@ from typing import Any
 
 DEFAULT_DATA_DIR = Path("data/reviews")
 DEFAULT_INDEX_DIR = Path(".reviewbot/index")
+DEFAULT_MODEL_DIR = Path(".reviewbot/models")
 DEFAULT_LLM_MODEL = "gpt-4o-mini"
 
 
@@ -24,6 +25,8 @@ class SettingsError(ValueError):
 class Settings:
     data_dir: Path = DEFAULT_DATA_DIR
     index_dir: Path = DEFAULT_INDEX_DIR
+    # Where the embedding model's one-time ONNX export is kept.
+    model_dir: Path = DEFAULT_MODEL_DIR
     # LLM (any OpenAI-compatible server). LLM mode is on when a key or a base URL is set.
     openai_api_key: str | None = field(default=None, repr=False)
     openai_base_url: str | None = None
@@ -80,6 +83,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
     return Settings(
         data_dir=Path(_get(env, "REVIEWBOT_DATA_DIR") or DEFAULT_DATA_DIR),
         index_dir=Path(_get(env, "REVIEWBOT_INDEX_DIR") or DEFAULT_INDEX_DIR),
+        model_dir=Path(_get(env, "REVIEWBOT_MODEL_DIR") or DEFAULT_MODEL_DIR),
         openai_api_key=_get(env, "OPENAI_API_KEY"),
         openai_base_url=_get(env, "OPENAI_BASE_URL"),
         llm_model=_get(env, "REVIEWBOT_LLM_MODEL") or DEFAULT_LLM_MODEL,

@@ -137,3 +137,22 @@ def mentioned(name: str, texts: Iterable[str]) -> bool:
         if words and all(re.search(rf"\b{re.escape(w)}\b", low) for w in words):
             return True
     return False
+
+
+_CAPS_RUN = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:(?:de|da|del|van|von|la|le|du)\s+)?[A-Z][\w’'-]*)*")
+
+
+def full_names(name: str, texts: Iterable[str]) -> set[str]:
+    """Longer names in `texts` that contain `name` ("Keanu" → {"Keanu Reeves"}), so a sentence
+    that calls him "Reeves" is recognised as being about the person asked about."""
+    words = name.split()
+    found: set[str] = set()
+    for text in texts:
+        for m in _CAPS_RUN.finditer(text):
+            run = [_strip_possessive(w) for w in m.group().split()]
+            if len(run) <= len(words):
+                continue
+            for i in range(len(run) - len(words) + 1):
+                if [w.lower() for w in run[i : i + len(words)]] == [w.lower() for w in words]:
+                    found.add(" ".join(run))
+    return found

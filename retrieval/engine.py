@@ -33,7 +33,7 @@ import numpy as np
 from .answer import extractive
 from .chunking import CHUNKING, Chunks, chunk_review
 from .corpus import load_corpus
-from .coverage import mentioned, named_terms
+from .coverage import full_names, mentioned, named_terms
 from .embeddings import MODEL_MAX_TOKENS, Embedder, WordPieceCounter
 from .errors import BadQuestion, IndexMismatch, LLMError, ReindexBusy, UnknownCritic, UserError
 from .models import Answer, IndexReport, Passage, Review
@@ -65,15 +65,11 @@ class LLM(Protocol):
     ) -> Answer: ...
 
 
-def default_embedder(index_dir: Path) -> Embedder:
-    """The fastest embedder available for this model (ONNX when exported, else torch)."""
-    try:
-        from .onnx_embedding import default_embedder as onnx_default
-    except ImportError:
-        from .embeddings import SentenceTransformerEmbedder
+def default_embedder(model_dir: Path) -> Embedder:
+    """ONNX all-MiniLM-L6-v2 (exported into `model_dir` once); falls back to torch."""
+    from .onnx_embedding import default_embedder as onnx_default
 
-        return SentenceTransformerEmbedder()
-    return onnx_default(index_dir.parent / "models")
+    return onnx_default(model_dir)
 
 
 class _Build:
@@ -131,12 +127,14 @@ class Engine:
         *,
         embedder: Embedder | None = None,
         llm: LLM | None = None,
+        model_dir: Path = Path(".reviewbot/models"),
         max_question_chars: int = 1000,
         default_k: int = 8,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.index_dir = Path(index_dir)
         self.llm = llm
+        self.model_dir = Path(model_dir)
         self.max_question_chars = max_question_chars
         self.default_k = default_k
         self._embedder = embedder
@@ -152,7 +150,7 @@ class Engine:
     def embedder(self) -> Embedder:
         with self._state:
             if self._embedder is None:
-                self._embedder = default_embedder(self.index_dir)
+                self._embedder = default_embedder(self.model_dir)
             return self._embedder
 
     def _open(self) -> Searcher | None:
@@ -384,7 +382,10 @@ class Engine:
                 fallback: str | None = err.reason
         else:
             fallback = None
-        text, citations = extractive.answer_question(question, qvec, hits, searcher.snapshot, names)
+        aliases = [a for n in names for a in full_names(n, (r.body for r in in_scope))]
+        text, citations = extractive.answer_question(
+            question, qvec, hits, searcher.snapshot, [*names, *aliases]
+        )
         if not citations:
             return self._not_covered(question, qvec, [], hits, t0, timings, fallback, scope)
         if missing:

@@ -70,11 +70,12 @@ def score_sentences(
         return []
     cos = vecs @ qvec
     qterms = set(terms(question))
+    # A sentence is "about" a name when it has any of its words: "Keanu Reeves" → "Reeves".
     name_terms = [set(terms(n)) for n in names]
     scored = []
     for c, sim in zip(cands, cos, strict=True):
         ct = set(terms(c.text))
-        named = any(nt and nt <= ct for nt in name_terms)
+        named = any(nt & ct for nt in name_terms)
         s = float(sim) + 0.25 * _term_overlap(qterms, c.text) + (0.15 if named else 0.0)
         scored.append(Sentence(c.review_id, c.start, c.end, c.text, s))
     return scored
