@@ -1,0 +1,45 @@
+"""Shared fixtures: the real local MiniLM (loaded once) and a real Chroma index over the shipped
+reviews in a temporary folder (built once per session)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from retrieval.embeddings import Embedder  # noqa: E402
+from retrieval.engine import Engine  # noqa: E402
+from retrieval.onnx_embedding import default_embedder  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+REVIEWS = ROOT / "data" / "reviews"
+DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+MODEL_DIR = ROOT / ".reviewbot" / "models"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """all-MiniLM-L6-v2 (ONNX export, proven equal to sentence-transformers in its own test)."""
+    return default_embedder(MODEL_DIR)
+
+
+@pytest.fixture(scope="session")
+def engine(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """A real engine over data/reviews with its index in a session temp folder."""
+    e = Engine(REVIEWS, tmp_path_factory.mktemp("index") / "index", embedder=embedder)
+    e.ensure_index()
+    return e
+
+
+@pytest.fixture
+def reviews_dir(tmp_path: Path) -> Path:
+    """A writable copy of the shipped reviews."""
+    target = tmp_path / "reviews"
+    shutil.copytree(REVIEWS, target)
+    return target

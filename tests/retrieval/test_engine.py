@@ -1,0 +1,202 @@
+"""The engine over a real Chroma index and the real model: indexing, search, answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval.answer.quotes import occurs_in
+from retrieval.embeddings import Embedder
+from retrieval.engine import Engine
+from retrieval.errors import BadQuestion, IndexDirError, IndexMismatch, ReindexBusy, UnknownCritic
+
+KEANU = "What did critics say about Keanu's cameo?"
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it embeds (and optionally failing after some)."""
+
+    def __init__(self, inner: Embedder, fail_after: int | None = None) -> None:
+        self.inner, self.fail_after, self.count = inner, fail_after, 0
+        self.name, self.dim = inner.name, inner.dim
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        if self.fail_after is not None and self.count + len(texts) > self.fail_after:
+            raise RuntimeError("embedding died mid-build")
+        self.count += len(texts)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
+
+
+def _engine(reviews: Path, index: Path, embedder: Embedder) -> Engine:
+    return Engine(reviews, index, embedder=embedder)
+
+
+def test_keanu_answer_quotes_three_reviews_verbatim(engine: Engine) -> None:
+    """The demo question is answered from at least three reviews, every quote verbatim."""
+    answer = engine.ask(KEANU)
+    assert answer.found and answer.mode == "extractive"
+    reviews = engine.snapshot().reviews  # type: ignore[union-attr]
+    assert len({c.review_id for c in answer.citations}) >= 3
+    for c in answer.citations:
+        assert c.verified and occurs_in(c.quote, reviews[c.review_id].body)
+        assert f"“{c.quote}” [{c.n}]" in answer.text
+
+
+def test_unknown_person_is_refused_plainly(engine: Engine) -> None:
+    """A name no review mentions gets 'No review mentions …', found=false."""
+    answer = engine.ask("What did critics think of Tom Cruise's stunts?")
+    assert not answer.found
+    assert answer.text.startswith("No review mentions Tom Cruise.")
+
+
+def test_off_topic_question_is_not_padded_with_quotes(engine: Engine) -> None:
+    """A question about nothing in the reviews is refused rather than padded."""
+    answer = engine.ask("What is the capital of Australia?")
+    assert not answer.found
+    assert answer.citations == () or "closest" in answer.text
+
+
+def test_rating_question_quotes_only_the_rating(engine: Engine) -> None:
+    """'Which review gave a star rating' cites the one review with a rating, no filler."""
+    answer = engine.ask("Which review gave the film a star rating, and what was it?")
+    assert {c.review_id for c in answer.citations} == {"slows-down-four-stars"}
+
+
+def test_critic_filter_keeps_to_one_review(engine: Engine) -> None:
+    """--critic limits passages and quotes to that review."""
+    answer = engine.ask("What about the action?", critic="film stories")
+    assert {p.passage.review_id for p in answer.passages} == {"filmstories-en-pointe-or-tutu-much"}
+    assert {c.review_id for c in answer.citations} <= {"filmstories-en-pointe-or-tutu-much"}
+
+
+def test_search_is_diverse_across_reviews(engine: Engine) -> None:
+    """Eight passages for a broad question come from at least four reviews."""
+    answer = engine.ask("What do critics think of the story?", k=8)
+    assert len(answer.passages) == 8
+    assert len({p.passage.review_id for p in answer.passages}) >= 4
+
+
+def test_summary_gives_three_to_five_quotes_from_one_review(engine: Engine) -> None:
+    """The per-critic summary quotes 3–5 different sentences of that review and its rating."""
+    answer = engine.summary("From the World of John Wick: Ballerina (2025)")
+    assert 3 <= len(answer.citations) <= 5
+    assert {c.review_id for c in answer.citations} == {"slows-down-four-stars"}
+    assert len({c.quote for c in answer.citations}) == len(answer.citations)
+    assert "4/5" in answer.text
+
+
+def test_unknown_critic_suggests_close_names(engine: Engine) -> None:
+    """A misspelt critic is an error listing the closest names."""
+    with pytest.raises(UnknownCritic) as err:
+        engine.summary("Film Storeis")
+    assert "Film Stories" in err.value.suggestions
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t", "x" * 1001])
+def test_bad_questions_are_refused(engine: Engine, question: str) -> None:
+    """Empty, blank and over-1,000-character questions raise BadQuestion."""
+    with pytest.raises(BadQuestion):
+        engine.ask(question)
+
+
+def test_reindex_is_incremental(reviews_dir: Path, tmp_path: Path, embedder: Embedder) -> None:
+    """Unchanged reviews are not re-embedded; changed ones are replaced; removed ones vanish."""
+    counting = CountingEmbedder(embedder)
+    e = _engine(reviews_dir, tmp_path / "index", counting)
+    first = e.index()
+    assert len(first.added) == 5 and counting.count > 0
+
+    before = counting.count
+    again = e.index()
+    assert counting.count == before and len(again.unchanged) == 5
+
+    path = reviews_dir / "slows-down-four-stars.md"
+    path.write_text(path.read_text("utf-8").replace("Rating: 4 out of 5.", "Rating: 5 out of 5."))
+    (reviews_dir / "total-banger.md").unlink()
+    report = e.index()
+    assert report.changed == ("slows-down-four-stars",)
+    assert report.removed == ("total-banger",)
+    embedded = counting.count - before
+    assert 0 < embedded < first.passages  # only the changed review's passages and sentences
+    fresh = _engine(reviews_dir, tmp_path / "index", embedder)
+    assert "total-banger" not in {r.id for r in fresh.critics()}
+    answer = fresh.ask("What rating did the film get?", critic="slows-down-four-stars")
+    assert any("5 out of 5" in c.quote for c in answer.citations)
+
+
+def test_failed_reindex_leaves_previous_index_usable(
+    reviews_dir: Path, tmp_path: Path, embedder: Embedder
+) -> None:
+    """A build that dies mid-way changes nothing readers see."""
+    _engine(reviews_dir, tmp_path / "index", embedder).index()
+    (reviews_dir / "new.md").write_text("---\nfilm: Other\n---\n" + "A new review. " * 50)
+    dying = _engine(reviews_dir, tmp_path / "index", CountingEmbedder(embedder, fail_after=3))
+    with pytest.raises(RuntimeError):
+        dying.index()
+    reader = _engine(reviews_dir, tmp_path / "index", embedder)
+    assert "new" not in {r.id for r in reader.critics()}
+    assert reader.ask(KEANU).found
+    # The next good build cleans up and succeeds.
+    assert _engine(reviews_dir, tmp_path / "index", embedder).index().added == ("new",)
+
+
+def test_one_reindex_at_a_time(engine: Engine) -> None:
+    """A second concurrent reindex is refused with ReindexBusy."""
+    assert engine._indexing.acquire(blocking=False)
+    try:
+        with pytest.raises(ReindexBusy):
+            engine.index()
+    finally:
+        engine._indexing.release()
+
+
+def test_index_built_by_another_model_is_refused_then_rebuilt(
+    reviews_dir: Path, tmp_path: Path, embedder: Embedder
+) -> None:
+    """Opening an index from another embedding model says to reindex; `index` rebuilds it."""
+    index = tmp_path / "index"
+    _engine(reviews_dir, index, embedder).index()
+    head = json.loads((index / "CURRENT").read_text())
+    head["model"] = "some-other-model"
+    (index / "CURRENT").write_text(json.dumps(head))
+    with pytest.raises(IndexMismatch, match="reviewbot index"):
+        _engine(reviews_dir, index, embedder).ask(KEANU)
+    report = _engine(reviews_dir, index, embedder).index()
+    assert len(report.added) == 5
+    assert _engine(reviews_dir, index, embedder).ask(KEANU).found
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_index_dir(reviews_dir: Path, tmp_path: Path, embedder: Embedder) -> None:
+    """An index folder that cannot be written is an IndexDirError naming it."""
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(IndexDirError, match="not writable"):
+        _engine(reviews_dir, locked / "index", embedder).index()
+
+
+def test_index_dir_under_a_file_is_unwritable(
+    reviews_dir: Path, tmp_path: Path, embedder: Embedder
+) -> None:
+    """An index path whose parent is a file is an IndexDirError (works even as root)."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(IndexDirError, match="not writable"):
+        _engine(reviews_dir, blocker / "index", embedder).index()
+
+
+def test_copy_of_index_folder_is_self_contained(
+    engine: Engine, tmp_path: Path, embedder: Embedder
+) -> None:
+    """An index folder copied elsewhere still answers (no absolute paths inside)."""
+    copy = tmp_path / "copy"
+    shutil.copytree(engine.index_dir, copy)
+    assert _engine(engine.data_dir, copy, embedder).ask(KEANU).found
