@@ -1,0 +1,39 @@
+# The README's words: make demo, make test, make bench, make lint.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+QUESTION ?= What did critics say about Keanu's cameo?
+
+export TOKENIZERS_PARALLELISM := false
+export HF_HUB_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install demo test bench lint clean
+
+install: $(STAMP)
+
+# torch first, pinned: without the pin sentence-transformers pulls a CUDA build (~18 packages).
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+demo: install
+	$(VENV)/bin/reviewbot index
+	$(VENV)/bin/reviewbot ask "$(QUESTION)"
+
+test: install
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) -m bench.run
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy retrieval bot
+
+clean:
+	rm -rf .reviewbot .pytest_cache .mypy_cache .ruff_cache
