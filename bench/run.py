@@ -239,9 +239,13 @@ def quality(engine: Engine, emb: OnnxEmbedder, ks: tuple[int, ...], rounds: int)
 
 
 # -- cold start ----------------------------------------------------------------------------------
-def cli_env(data: Path, index: Path) -> dict[str, str]:
+def cli_env(data: Path, index: Path, models: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "REVIEWBOT_"))}
-    env.update({"REVIEWBOT_DATA_DIR": str(data), "REVIEWBOT_INDEX_DIR": str(index)})
+    env.update(
+        REVIEWBOT_DATA_DIR=str(data),
+        REVIEWBOT_INDEX_DIR=str(index),
+        REVIEWBOT_MODEL_DIR=str(models),
+    )
     env["PYTHONDONTWRITEBYTECODE"] = "0"
     return env
 
@@ -251,10 +255,10 @@ def reviewbot() -> list[str]:
     return [str(exe)] if exe.exists() else [PY, "-m", "bot.cli"]
 
 
-def cold_start(data: Path, index: Path, question: str, runs: int) -> dict[str, Any]:
+def cold_start(data: Path, index: Path, models: Path, question: str, runs: int) -> dict[str, Any]:
     """Wall time of fresh `reviewbot ask ... --json` processes (OS file cache warm)."""
     cmd = [*reviewbot(), "ask", question, "--json"]
-    env = cli_env(data, index)
+    env = cli_env(data, index, models)
     first = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     if first.returncode != 0:
         return {"error": (first.stderr or first.stdout).strip().splitlines()[-1:], "cmd": cmd}
@@ -279,10 +283,14 @@ def cold_start(data: Path, index: Path, question: str, runs: int) -> dict[str, A
     }
 
 
-def import_profile(data: Path, index: Path, question: str, top: int = 12) -> dict[str, Any]:
+def import_profile(
+    data: Path, index: Path, models: Path, question: str, top: int = 12
+) -> dict[str, Any]:
     """`python -X importtime` of the CLI's ask path: the heaviest top-level imports."""
     cmd = [PY, "-X", "importtime", "-m", "bot.cli", "ask", question, "--json"]
-    res = subprocess.run(cmd, cwd=REPO, env=cli_env(data, index), capture_output=True, text=True)
+    res = subprocess.run(
+        cmd, cwd=REPO, env=cli_env(data, index, models), capture_output=True, text=True
+    )
     rows: dict[str, int] = {}
     for line in res.stderr.splitlines():
         m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
@@ -322,7 +330,10 @@ def indexing(work: Path, emb: OnnxEmbedder, synth_reviews: int) -> dict[str, Any
     noop_fresh_s = time.perf_counter() - t
     t = time.perf_counter()
     cli = subprocess.run(
-        [*reviewbot(), "index"], cwd=REPO, env=cli_env(data, root / "index"), capture_output=True
+        [*reviewbot(), "index"],
+        cwd=REPO,
+        env=cli_env(data, root / "index", emb.model_file.parent),
+        capture_output=True,
     )
     noop_cli_s = time.perf_counter() - t
     target = data / "synth-00003.md"
@@ -695,9 +706,6 @@ def main(argv: list[str] | None = None) -> None:
     step("corpus index")
     real = work / "corpus"
     shutil.rmtree(real, ignore_errors=True)
-    real.mkdir(parents=True)
-    # The CLI's engine looks for the exported model next to its index: share ours.
-    (real / "models").symlink_to(model_file.parent.resolve(), target_is_directory=True)
     engine = Engine(DATA, real / "index", embedder=emb)
     engine.index()
     r["corpus_passages"] = len(engine.snapshot().passages)  # type: ignore[union-attr]
@@ -712,8 +720,8 @@ def main(argv: list[str] | None = None) -> None:
     step("quality vs baseline")
     r["quality"] = quality(engine, emb, (4, 8), rounds=max(1, args.rounds // 4))
     step("cold start")
-    r["cold"] = cold_start(DATA, real / "index", questions[0], args.cold_runs)
-    r["imports"] = import_profile(DATA, real / "index", questions[0])
+    r["cold"] = cold_start(DATA, real / "index", model_file.parent, questions[0], args.cold_runs)
+    r["imports"] = import_profile(DATA, real / "index", model_file.parent, questions[0])
     step("indexing throughput")
     r["indexing"] = indexing(work, emb, 10 if args.quick else 60)
     r["scale"] = []
