@@ -133,21 +133,6 @@ class ReviewBot(commands.Bot):
                  len(self.guilds))
 
 
-def _build_engine(settings: Settings) -> Engine:
-    try:
-        from bot.wiring import build_engine  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        from retrieval.engine import Engine
-
-        return Engine(
-            settings.data_dir,
-            settings.index_dir,
-            max_question_chars=settings.max_question_chars,
-            default_k=settings.default_k,
-        )
-    return build_engine(settings)
-
-
 def create_bot(
     settings: Settings | None = None,
     engine: Engine | None = None,
@@ -163,5 +148,7 @@ def create_bot(
     if settings is None:
         settings = load_settings()
     if engine is None:
-        engine = _build_engine(settings)
+        from bot.wiring import build_engine
+
+        engine = build_engine(settings)
     return ReviewBot(settings, engine, sync_global=sync_global, message_content=message_content)

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.config import Settings
-from bot.discord.factory import _build_engine, create_bot
+from bot.discord.factory import create_bot
+from bot.wiring import build_engine
 from retrieval.errors import UserError
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def run(settings: Settings, *, sync_global: bool = False, engine: Engine | None 
 
 async def _run(settings: Settings, *, sync_global: bool, engine: Engine | None) -> int:
     if engine is None:
-        engine = await asyncio.to_thread(_build_engine, settings)
+        engine = await asyncio.to_thread(build_engine, settings)
     message_content = True
     while True:
         bot = create_bot(settings, engine, sync_global=sync_global, message_content=message_content)

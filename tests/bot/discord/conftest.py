@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -22,14 +21,6 @@ if str(ROOT) not in sys.path:  # plain `pytest` without `pythonpath = ["."]`: fi
     sys.path.insert(0, str(ROOT))
 
 from tests.llm_server import FakeLLM  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    """TEMPORARY until tests/conftest.py provides the session engine over data/reviews."""
-    e = Engine(REVIEWS, tmp_path_factory.mktemp("index") / "index")
-    e.ensure_index()
-    return e
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -61,14 +52,6 @@ async def make_harness(
 async def harness(make_harness: MakeHarness) -> Harness:
     """The default harness: shared session engine, no cooldown, admin role configured."""
     return await make_harness()
-
-
-@pytest.fixture
-def reviews_copy(tmp_path: Path) -> Path:
-    """A writable copy of data/reviews."""
-    target = tmp_path / "reviews"
-    shutil.copytree(REVIEWS, target)
-    return target
 
 
 @pytest.fixture

@@ -36,17 +36,17 @@ Ballerina is a flamethrower of a movie, and the flamethrower scene alone is wort
 
 
 @pytest.fixture
-def private_engine(engine: Engine, reviews_copy: Path, tmp_path: Path) -> Engine:
+def private_engine(engine: Engine, reviews_dir: Path, tmp_path: Path) -> Engine:
     """An engine over a private, writable copy of the reviews."""
-    return Engine(reviews_copy, tmp_path / "index", embedder=engine.embedder)
+    return Engine(reviews_dir, tmp_path / "index", embedder=engine.embedder)
 
 
 @pytest.fixture
 async def reindex_harness(
-    make_harness: MakeHarness, private_engine: Engine, reviews_copy: Path
+    make_harness: MakeHarness, private_engine: Engine, reviews_dir: Path
 ) -> tuple[Harness, Path]:
     """A bot over the private engine (indexed at setup)."""
-    return await make_harness(private_engine), reviews_copy
+    return await make_harness(private_engine), reviews_dir
 
 
 @pytest.mark.parametrize(

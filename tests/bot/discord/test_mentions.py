@@ -127,11 +127,11 @@ async def test_feedback_button_is_logged_with_the_question_id(
 
 
 async def test_review_text_with_mentions_arrives_as_text(
-    make_harness: MakeHarness, engine: Engine, reviews_copy: Path, tmp_path: Path
+    make_harness: MakeHarness, engine: Engine, reviews_dir: Path, tmp_path: Path
 ) -> None:
     """@everyone, @here and <@id> inside a review are shown verbatim and allowed to ping no one."""
-    (reviews_copy / "hostile-take.md").write_text(HOSTILE, encoding="utf-8")
-    private = Engine(reviews_copy, tmp_path / "index", embedder=engine.embedder)
+    (reviews_dir / "hostile-take.md").write_text(HOSTILE, encoding="utf-8")
+    private = Engine(reviews_dir, tmp_path / "index", embedder=engine.embedder)
     harness = await make_harness(private)
     question = "Which setting is the most unforgettable of the year?"
     requests = await harness.interact(command("ask", question=question, critic="hostile-take"))
