@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -69,3 +70,11 @@ def llm_engine(engine: Engine, llm_server: FakeLLM) -> Engine:
     )
     return Engine(engine.data_dir, engine.index_dir, embedder=engine.embedder,
                   llm=answerer_from_settings(settings))
+
+
+@pytest.fixture
+def private_engine(engine: Engine, reviews_dir: Path, tmp_path: Path) -> Engine:
+    """An engine over a writable copy of the reviews, starting from a copy of the session index
+    (so only what a test changes gets embedded)."""
+    shutil.copytree(engine.index_dir, tmp_path / "index")
+    return Engine(reviews_dir, tmp_path / "index", embedder=engine.embedder)

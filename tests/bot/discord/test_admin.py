@@ -36,12 +36,6 @@ Ballerina is a flamethrower of a movie, and the flamethrower scene alone is wort
 
 
 @pytest.fixture
-def private_engine(engine: Engine, reviews_dir: Path, tmp_path: Path) -> Engine:
-    """An engine over a private, writable copy of the reviews."""
-    return Engine(reviews_dir, tmp_path / "index", embedder=engine.embedder)
-
-
-@pytest.fixture
 async def reindex_harness(
     make_harness: MakeHarness, private_engine: Engine, reviews_dir: Path
 ) -> tuple[Harness, Path]:

@@ -127,12 +127,12 @@ async def test_feedback_button_is_logged_with_the_question_id(
 
 
 async def test_review_text_with_mentions_arrives_as_text(
-    make_harness: MakeHarness, engine: Engine, reviews_dir: Path, tmp_path: Path
+    make_harness: MakeHarness, private_engine: Engine, reviews_dir: Path
 ) -> None:
     """@everyone, @here and <@id> inside a review are shown verbatim and allowed to ping no one."""
     (reviews_dir / "hostile-take.md").write_text(HOSTILE, encoding="utf-8")
-    private = Engine(reviews_dir, tmp_path / "index", embedder=engine.embedder)
-    harness = await make_harness(private)
+    private_engine.index()
+    harness = await make_harness(private_engine)
     question = "Which setting is the most unforgettable of the year?"
     requests = await harness.interact(command("ask", question=question, critic="hostile-take"))
     requests += await harness.interact(command("critics"))
