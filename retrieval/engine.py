@@ -163,7 +163,7 @@ class Engine:
 
                 snap = self._store.current(model=MODEL_NAME, dim=MODEL_DIM)
                 if snap is not None:
-                    self._searcher = Searcher(snap, self._store.collection(snap))
+                    self._searcher = Searcher(snap, lambda: self._store.collection(snap))
             return self._searcher
 
     def has_index(self) -> bool:
@@ -209,15 +209,15 @@ class Engine:
         except IndexMismatch as err:
             log.warning("%s — rebuilding from scratch", err)
             prev = None
-        if prev is not None and prev.chunking != CHUNKING:
-            log.info(
-                "chunking changed (%s → %s): re-chunking every review", prev.chunking, CHUNKING
-            )
-            prev = None
         old = prev.reviews if prev else {}
+        rechunk = prev is not None and prev.chunking != CHUNKING
+        if rechunk:
+            log.info("chunking changed: re-chunking every review (%s)", CHUNKING)
         new = {r.id: r for r in reviews}
         added = tuple(i for i in new if i not in old)
-        changed = tuple(i for i in new if i in old and old[i].content_hash != new[i].content_hash)
+        changed = tuple(
+            i for i in new if i in old and (rechunk or old[i].content_hash != new[i].content_hash)
+        )
         removed = tuple(i for i in old if i not in new)
         unchanged = tuple(i for i in new if i in old and i not in changed)
         # Moving a file without changing it keeps its vectors but must update its path.
@@ -232,13 +232,11 @@ class Engine:
             return report(len(prev.passages))
 
         build = _Build()
-        todo: list[tuple[Review, Chunks]] = []
         for review in reviews:
             if prev is not None and review.id in unchanged:
                 build.reuse(prev, review)
             else:
                 chunks = chunk_review(review, self._word_pieces().count, limit=MODEL_MAX_TOKENS - 6)
-                todo.append((review, chunks))
                 build.add(review, chunks)
         self._embed_missing(build, on_progress)
         snap = self._store.write_generation(
@@ -247,7 +245,7 @@ class Engine:
             passage_sentences=build.ranges, sentence_vectors=build.matrix(build.sentence_vecs),
             chunking=CHUNKING, previous=prev,
         )  # fmt: skip
-        searcher = Searcher(snap, self._store.collection(snap))
+        searcher = Searcher(snap, lambda: self._store.collection(snap))
         with self._state:
             self._searcher = searcher
         return report(len(build.passages))
@@ -464,7 +462,7 @@ class Engine:
                 log.warning("LLM failed (%s); summarising extractively", err.reason)
                 fallback = err.reason
         if self._aspects is None:
-            self._aspects = self.embedder.embed_documents(list(extractive.ASPECTS))
+            self._aspects = self.embedder.embed_documents([q for _, q in extractive.ASPECTS])
         text, citations = extractive.summarise_review(review, searcher.snapshot, self._aspects)
         answer = Answer(
             question, text, True, "extractive", citations, tuple(scored), fallback_reason=fallback

@@ -5,7 +5,8 @@ out the others."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+import threading
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,10 @@ log = logging.getLogger(__name__)
 LEXICAL_WEIGHT = 0.3  # BM25's share in the fused score (tuned on the dev set: 0.2–0.4 agree)
 DIVERSITY = 0.5  # each extra passage from the same review keeps this share of its score
 POOL = 48  # candidates taken from each ranking before fusion
+# Up to this many passages the unfiltered dense query is exact dot products over vectors.npy
+# (≤ 0.5 ms at 10k, see docs/benchmarks.md), so Chroma is never opened and a cold
+# `reviewbot ask` skips importing chromadb (~1 s of its start-up). Above it: Chroma's HNSW.
+EXACT_MAX = 20_000
 
 
 @dataclass(frozen=True)
@@ -44,27 +49,47 @@ def fuse(dense: dict[int, float], lexical: dict[int, float]) -> dict[int, float]
     return {r: dense[r] + LEXICAL_WEIGHT * lexical.get(r, 0.0) / top for r in dense}
 
 
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the `n` highest scores, best first (argpartition: no full sort at 100k)."""
+    if len(scores) > n:
+        part = np.argpartition(-scores, n - 1)[:n]
+        return part[np.argsort(-scores[part], kind="stable")]
+    return np.argsort(-scores, kind="stable")
+
+
 class Searcher:
     """Searches one index generation; immutable, so it can be swapped whole after a reindex."""
 
-    def __init__(self, snapshot: Snapshot, collection: Any) -> None:
+    def __init__(self, snapshot: Snapshot, open_collection: Callable[[], Any]) -> None:
+        """`open_collection()` returns the generation's Chroma collection; called on first need."""
         self.snapshot = snapshot
-        self._collection = collection
+        self._open_collection = open_collection
+        self._collection: Any = None
+        self._lock = threading.Lock()
         self.lexical = LexicalIndex([p.text for p in snapshot.passages])
         self._row = snapshot.row_of
+
+    def _chroma(self) -> Any:
+        if self._collection is None:
+            with self._lock:
+                if self._collection is None:
+                    self._collection = self._open_collection()
+        return self._collection
 
     def _dense(self, qvec: np.ndarray, rows: np.ndarray | None, n: int) -> dict[int, float]:
         """Row → cosine for the top `n` passages (within `rows` when filtering)."""
         total = len(self.snapshot.passages)
         if not total:
             return {}
-        if rows is not None:
+        if rows is not None or total <= EXACT_MAX:
             # Filtered: exact dot products over the review's rows beat Chroma's `where` filter
-            # (98–295 ms at 100k rows) and return the same order.
-            sims = np.asarray(self.snapshot.vectors[rows] @ qvec, dtype=np.float32)
-            top = np.argsort(-sims)[:n]
-            return {int(rows[i]): float(sims[i]) for i in top}
-        res = self._collection.query(
+            # (98–295 ms at 100k rows) and return the same order. Small: see EXACT_MAX.
+            vecs = self.snapshot.vectors if rows is None else self.snapshot.vectors[rows]
+            sims = np.asarray(vecs @ qvec, dtype=np.float32)
+            top = _top(sims, n)
+            ids = top if rows is None else rows[top]
+            return {int(i): float(sims[j]) for i, j in zip(ids, top, strict=True)}
+        res = self._chroma().query(
             query_embeddings=[qvec.tolist()], n_results=min(n, total), include=["distances"]
         )
         return {
@@ -105,7 +130,7 @@ class Searcher:
             mask = np.zeros(len(passages), dtype=np.float32)
             mask[rows] = 1.0
         lex = self.lexical.scores(question, mask)
-        lex_top = [int(i) for i in np.argsort(-lex)[:POOL] if lex[i] > 0]
+        lex_top = [int(i) for i in _top(lex, POOL) if lex[i] > 0]
 
         # Both signals for every candidate either ranking proposed, then fuse.
         missing = [r for r in lex_top if r not in dense]
