@@ -139,7 +139,9 @@ def mentioned(name: str, texts: Iterable[str]) -> bool:
     return False
 
 
-_CAPS_RUN = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:(?:de|da|del|van|von|la|le|du)\s+)?[A-Z][\w’'-]*)*")
+_CAPS_RUN = re.compile(
+    r"\b[A-Z][\w’'-]*(?:\s+(?:(?:de|da|del|van|von|la|le|du)\s+)?[A-Z][\w’'-]*)*"
+)
 
 
 def full_names(name: str, texts: Iterable[str]) -> set[str]:

@@ -152,21 +152,35 @@ def answer_question(
 
 
 # -- per-critic summary ------------------------------------------------------------------------
+# (label, what a critic's sentence on that aspect sounds like). Phrased as judgements, because a
+# summary wants the critic's view, not their plot synopsis.
 ASPECTS = (
-    "overall verdict: whether the film is good, worth seeing, or a disappointment",
-    "the action scenes, fights and stunts",
-    "the story, plot, script and characters",
-    "the lead performance and the cast",
-    "the direction, look, sound and music",
-    "how it fits the franchise and compares with the earlier films",
+    ("Verdict", "Overall the film is great fun and worth seeing, or a disappointment to skip"),
+    ("Action", "The action scenes, fights and stunts are thrilling, or exhausting and repetitive"),
+    ("Story", "The story and writing are thin and weak, or rich and moving"),
+    ("Performances", "The lead actress gives a convincing, committed performance"),
+    ("Craft", "The direction, cinematography, music and sound design are striking"),
+    ("Franchise", "It lives up to the John Wick films, or falls short of them"),
 )
-_RATING = re.compile(r"\b(rating|\d(\.\d)?\s*(/|out of)\s*(4|5|10)|stars?)\b", re.I)
+# Words that mark a sentence as the critic's judgement rather than description.
+_OPINION = re.compile(
+    r"\b(great|good|best|better|excellent|fun|love[sd]?|enjoy\w*|rules|thrill\w*|impressive|"
+    r"convincing|strong|shines?|brilliant|stunning|beautiful|worth|recommend\w*|bad|worse|worst|"
+    r"weak\w*|thin|boring|dull|disappoint\w*|exhausting|repetitive|uninspired|unnecessary|"
+    r"generic|clunky|flaws?|problem\w*|fails?|succeeds?|works|earns?)\b",
+    re.I,
+)
+_RATING = re.compile(r"\b\d(\.\d)?\s*(/|out of)\s*(4|5|10)\b|\b\d(\.\d)?\s*stars?\b", re.I)
 
 
 def summarise_review(
     review: Review, snap: Snapshot, aspect_vecs: np.ndarray
 ) -> tuple[str, tuple[Citation, ...]]:
-    """Verdict/rating when known and 3–5 quotes covering different aspects of one review."""
+    """The rating when known, then the critic's own sentences on 3–5 different aspects.
+
+    Each aspect takes the review's sentence closest to it (cosine), favouring judgements over
+    description (+0.08) and, for the verdict, the closing paragraphs where critics sum up (+0.1).
+    """
     rows = snap.rows_by_review[review.id]
     first = min(snap.passage_sentences[r][0] for r in rows)
     last = max(snap.passage_sentences[r][1] for r in rows)
@@ -174,37 +188,35 @@ def summarise_review(
         j
         for j in range(first, last)
         if 30 <= snap.sentences[j].end - snap.sentences[j].start <= MAX_QUOTE_CHARS
-    ]
-    keep = keep or list(range(first, last))
-    spans = [snap.sentences[j] for j in keep]
+    ] or list(range(first, last))
     texts = [snap.sentence_text(j) for j in keep]
-    vecs = np.asarray(snap.sentence_vectors[keep])
-    sims = vecs @ aspect_vecs.T  # (sentences, aspects)
-    chosen: list[int] = []
-    for a in range(sims.shape[1]):
+    sims = np.asarray(snap.sentence_vectors[keep]) @ aspect_vecs.T  # (sentences, aspects)
+    sims += 0.08 * np.array([[bool(_OPINION.search(t))] for t in texts])
+    closing = np.array([i >= 0.75 * len(keep) for i in range(len(keep))])
+    sims[:, 0] += 0.1 * closing
+    picks: list[tuple[str, int, float]] = []  # (label, sentence, score)
+    for a, (label, _) in enumerate(ASPECTS):
         for i in np.argsort(-sims[:, a]):
-            if int(i) not in chosen:
-                if sims[i, a] >= 0.2:
-                    chosen.append(int(i))
+            if all(int(i) != p[1] for p in picks):
+                picks.append((label, int(i), float(sims[i, a])))
                 break
-    if len(chosen) < 3:
-        for i in np.argsort(-sims.max(axis=1)):
-            if int(i) not in chosen:
-                chosen.append(int(i))
-            if len(chosen) >= 3:
-                break
-    # Keep the five strongest, then read them in the critic's order.
-    chosen = sorted(chosen, key=lambda i: -float(sims[i].max()))[:5]
-    rating_line = [i for i, t in enumerate(texts) if _RATING.search(t) and re.search(r"\d", t)]
-    if review.rating is None and rating_line and rating_line[-1] not in chosen:
-        chosen[-1] = rating_line[-1]
+    picks = sorted(picks, key=lambda p: -p[2])[:5]
+    picks = [p for n, p in enumerate(picks) if n < 3 or p[2] >= 0.25]
+    rating = [i for i, t in enumerate(texts) if _RATING.search(t)]
+    if review.rating is None and rating and all(rating[-1] != p[1] for p in picks):
+        picks[-1] = ("Rating", rating[-1], 1.0)
+    order = [label for label, _ in ASPECTS] + ["Rating"]
+    picks.sort(key=lambda p: order.index(p[0]))
     quotes = [
-        Sentence(review.id, spans[i].start, spans[i].end, texts[i])
-        for i in sorted(chosen, key=lambda i: spans[i].start)
+        Sentence(review.id, snap.sentences[keep[i]].start, snap.sentences[keep[i]].end, texts[i])
+        for _, i, _ in picks
     ]
     citations = cite(quotes, {review.id: review})
     head = f"**{review.display_name}** on *{review.film}*"
     if review.rating:
         head += f" — rating: {review.rating}"
-    body = "\n".join(f"- {_quote(c.quote)} [{c.n}]" for c in citations)
+    body = "\n".join(
+        f"- {label}: {_quote(c.quote)} [{c.n}]"
+        for (label, _, _), c in zip(picks, citations, strict=True)
+    )
     return f"{head}\n{body}", citations

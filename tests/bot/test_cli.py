@@ -112,7 +112,7 @@ def test_bad_input_is_one_line_and_nonzero(
     env: Path, built_index: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
     """Each bad input: exit 1 and one clear line on stderr, no traceback."""
-    code, out, err = run(capsys, *argv, "--data", str(REVIEWS), "--index", str(built_index))
+    code, _, err = run(capsys, *argv, "--data", str(REVIEWS), "--index", str(built_index))
     assert code == 1
     assert message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

@@ -39,7 +39,13 @@ def test_an_overlong_sentence_is_split_under_the_limit() -> None:
 
 
 def test_sentences_respect_abbreviations_and_quotes() -> None:
-    """'Mr. Wick' does not end a sentence; a closing quote stays with its sentence."""
-    text = "Mr. Wick returns. She said “go.” Then it ends!"
+    """'Mr. Wick' and 'No. 5' do not end a sentence; 'No.' alone does; quotes stay attached."""
+    text = "Mr. Wick returns. She said “go.” Is it good? No. It is No. 5 in the series!"
     spans = [text[s.start : s.end] for s in sentences(text)]
-    assert spans == ["Mr. Wick returns.", "She said “go.”", "Then it ends!"]
+    assert spans == [
+        "Mr. Wick returns.",
+        "She said “go.”",
+        "Is it good?",
+        "No.",
+        "It is No. 5 in the series!",
+    ]
