@@ -13,9 +13,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from retrieval.embeddings import Embedder  # noqa: E402
-from retrieval.engine import Engine  # noqa: E402
-from retrieval.onnx_embedding import default_embedder  # noqa: E402
+from retrieval.embeddings import Embedder
+from retrieval.engine import Engine
+from retrieval.onnx_embedding import default_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 REVIEWS = ROOT / "data" / "reviews"

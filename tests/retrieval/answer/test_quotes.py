@@ -36,7 +36,7 @@ def numbered(shipped, cut):
 def test_normalize_folds_only_space_quotes_and_dashes():
     """Whitespace, curly quotes and dashes fold; letters, case and other punctuation do not."""
     folded = normalize("  it\u2019s \u201cfine\u201d \u2014 really\n ok ")
-    assert folded == "it's \"fine\" - really ok"
+    assert folded == 'it\'s "fine" - really ok'
     assert occurs_in("Ballerina's story is easily", STORY)
     assert not occurs_in("ballerina's story is easily", STORY)
     assert not occurs_in("Ballerina's story is easy", STORY)
