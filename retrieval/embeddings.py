@@ -11,7 +11,7 @@ import logging
 import threading
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -72,7 +72,7 @@ class SentenceTransformerEmbedder:
         self._lock = threading.Lock()
 
     @cached_property
-    def _model(self):  # type: ignore[no-untyped-def]
+    def _model(self) -> Any:
         from sentence_transformers import SentenceTransformer
 
         log.info("loading %s from %s", self.name, self._path)
