@@ -13,6 +13,7 @@
                                                      # raises UnknownCritic with suggestions
     engine.complete_critics(prefix, limit=25) -> list[Review]   # [] on an empty index
     engine.check_question(question) -> str          # stripped; raises BadQuestion
+    engine.warm_up()                                 # open the index and model ahead of use
 
 All methods are synchronous and thread-safe; async adapters call them via asyncio.to_thread.
 """
@@ -165,6 +166,11 @@ class Engine:
                 if snap is not None:
                     self._searcher = Searcher(snap, lambda: self._store.collection(snap))
             return self._searcher
+
+    def warm_up(self) -> None:
+        """Open the index and load the model now, so a long-running bot's first answer is fast."""
+        if self._open() is not None:
+            self.embedder.embed_query("warm up")
 
     def has_index(self) -> bool:
         return self._store.exists()

@@ -99,6 +99,7 @@ class ReviewBot(commands.Bot):
         report = await asyncio.to_thread(self.engine.ensure_index)
         if report is not None:
             log.info("index built: %s", report.summary_line())
+        await asyncio.to_thread(self.engine.warm_up)
         await self.add_cog(AskCog(self))
         await self.add_cog(CriticsCog(self))
         await self.add_cog(AdminCog(self))
