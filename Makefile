@@ -14,10 +14,12 @@ export ANONYMIZED_TELEMETRY := False
 install: $(STAMP)
 
 # torch first, pinned: without the pin sentence-transformers pulls a CUDA build (~18 packages).
+# -qq: pip still prints errors, but not the machine's per-package index warnings.
 $(STAMP): pyproject.toml
+	@echo "Installing into $(VENV) (the first time takes a few minutes)…"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install -qq torch==2.13.0
+	$(PY) -m pip install -qq -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
