@@ -8,6 +8,7 @@ torch and sentence-transformers are imported only when it is first used (importi
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from functools import cached_property
 from pathlib import Path
@@ -43,8 +44,18 @@ class Embedder(Protocol):
         ...
 
 
+# Characters Python's str.split() treats as whitespace but BERT's normaliser deletes as control
+# characters (joining the words around them): texts holding one take the tokenizer's slow path.
+_SPLIT_MISMATCH = re.compile("[\x1c-\x1f\x85]")
+
+
 class WordPieceCounter:
-    """Counts the model's own word-pieces (with [CLS]/[SEP]) using its tokenizer.json; no torch."""
+    """Counts the model's own word-pieces (with [CLS]/[SEP]) using its tokenizer.json; no torch.
+
+    BERT splits text at whitespace before anything else and normalises character by character,
+    so a text's count is 2 + the sum of its whitespace-separated words' counts. Memoising words
+    makes the chunker's many counts of growing sentence runs ~40x faster, and exact.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         from tokenizers import Tokenizer
@@ -52,9 +63,21 @@ class WordPieceCounter:
         self._tok = Tokenizer.from_file(str((path or model_path()) / "tokenizer.json"))
         self._tok.no_truncation()
         self._tok.no_padding()
+        self._words: dict[str, int] = {}
 
     def count(self, text: str) -> int:
-        return len(self._tok.encode(text).ids)
+        if _SPLIT_MISMATCH.search(text):
+            return len(self._tok.encode(text).ids)
+        words = self._words
+        if len(words) > 500_000:
+            words.clear()
+        total = 2
+        for word in text.split():
+            n = words.get(word)
+            if n is None:
+                n = words[word] = len(self._tok.encode(word, add_special_tokens=False).ids)
+            total += n
+        return total
 
     def count_many(self, texts: list[str]) -> list[int]:
         return [len(e.ids) for e in self._tok.encode_batch(texts)]
