@@ -279,7 +279,6 @@ def cold_start(data: Path, index: Path, models: Path, question: str, runs: int) 
         "python_startup_s": float(np.median(bare)),
         "mode": doc.get("mode"),
         "timings_ms": doc.get("timings_ms"),
-        "torch_free": True,
     }
 
 
@@ -291,14 +290,15 @@ def import_profile(
     res = subprocess.run(
         cmd, cwd=REPO, env=cli_env(data, index, models), capture_output=True, text=True
     )
+    # Self time summed by top-level package: what each library costs, wherever it is imported.
     rows: dict[str, int] = {}
     for line in res.stderr.splitlines():
-        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
-        if m and len(m.group(3)) <= 1:  # top-level imports only
-            name = m.group(4)
-            rows[name] = rows.get(name, 0) + int(m.group(2))
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|\s*(\S+)", line)
+        if m:
+            root = m.group(3).split(".")[0]
+            rows[root] = rows.get(root, 0) + int(m.group(1))
     heavy = sorted(rows.items(), key=lambda kv: -kv[1])[:top]
-    every = {m.group(1) for m in re.finditer(r"\|\s*(\S+)\s*$", res.stderr, re.MULTILINE)}
+    every = set(rows)
     return {
         "top": [{"module": k, "ms": v / 1e3} for k, v in heavy],
         "total_ms": sum(rows.values()) / 1e3,
@@ -577,8 +577,8 @@ def render(r: dict[str, Any], command: str) -> str:
     imp = r.get("imports")
     if imp:
         add(
-            f"\n`python -X importtime` of the same command (top-level imports, cumulative; "
-            f"torch imported: {imp['torch_imported']}):\n"
+            f"\n`python -X importtime` of the same command, self time summed by package "
+            f"({imp['total_ms']:.0f} ms in all; torch imported: {imp['torch_imported']}):\n"
         )
         add("| module | ms |")
         add("|---|---|")
@@ -618,8 +618,9 @@ def render(r: dict[str, Any], command: str) -> str:
         "no 6-word run copied; critics round-robin, 50 films on a Zipf law). The index is built "
         "through the engine, but passage vectors come from `bench/vectors.PooledEmbedder`: "
         "500 texts embedded for real and every other passage a real vector plus Gaussian "
-        "noise, re-normalised. Embedding 100k passages for real would take ~10 min here (ONNX, "
-        "~170 passages/s); query cost depends on the number and clustering of vectors, not on "
+        "noise, re-normalised. Embedding 100k passages and their sentences for real would take "
+        "far longer than this whole run at the throughput measured above; query cost depends "
+        "on the number and clustering of vectors, not on "
         "their meaning, so the timings stand while the rankings are meaningless. Questions are "
         "embedded for real. Each index is queried by a fresh process (`bench/scale.py`).\n"
     )
@@ -667,11 +668,53 @@ def render(r: dict[str, Any], command: str) -> str:
             f"{b['baseline_chars']:.0f} |"
         )
     add("")
-    if r.get("notes"):
-        add("## Notes\n")
-        out.extend(f"- {n}" for n in r["notes"])
-        add("")
+    add("## How the targets are met, and what is left\n")
+    out.extend(f"- {n}" for n in design_notes(r))
+    add("")
     return "\n".join(out)
+
+
+def design_notes(r: dict[str, Any]) -> list[str]:
+    notes = [
+        "**No torch on the query path.** MiniLM is exported once to ONNX (`retrieval/"
+        "onnx_embedding.py`, into `.reviewbot/models/`) and run with onnxruntime + `tokenizers`; "
+        "mean pooling and L2 normalisation in numpy reproduce sentence-transformers (cosine "
+        "≥ 0.999, tested). `reviewbot ask` imports neither torch nor transformers.",
+        "**No Chroma on a small index.** Up to 20,000 passages the unfiltered dense query is "
+        "exact dot products over the memory-mapped `vectors.npy` (`search.EXACT_MAX`); Chroma is "
+        "opened lazily, so a cold `reviewbot ask` on the shipped corpus never imports chromadb "
+        "(~1 s here, the largest single cost of a cold start).",
+        "**Filters without Chroma's `where`.** A critic or film filter is exact dot products over "
+        "that subset's rows of `vectors.npy` (table above: Chroma's `where` costs 10-100x more "
+        "at 100k and grows with the share of rows matched), and the lexical side is the same "
+        "BM25 with bm25s' `weight_mask` zeroing the other passages. Exact, so filtered results "
+        "are also never missing the approximate-search misses of HNSW + post-filtering.",
+        "**Chunking counts word-pieces per word, memoised** (`WordPieceCounter`): exact (tested "
+        "against the tokenizer) and ~40x faster than encoding every candidate run, which was the "
+        "largest cost of building an index before the embeddings.",
+    ]
+    big = max(r.get("scale", []), key=lambda s: s["passages"], default=None)
+    if big:
+        nofilter = next(q for q in big["queries"] if q["filter"] == "no filter")
+        notes.append(
+            f"**Not met at scale: the extractive answer without a filter** "
+            f"({nofilter['ask']['p50']:.0f} / {nofilter['ask']['p95']:.0f} ms at "
+            f"{big['passages']:,} passages, while retrieval is {_ms(nofilter['retrieval'])} ms). "
+            "Profiled: `coverage.full_names` scans every in-scope review body for the question's "
+            "names on every ask. An index of names built at index time (or the BM25 vocabulary) "
+            "would make it a lookup."
+        )
+        notes.append(
+            f"Opening a {big['passages']:,}-passage index takes {big['open_s']:.1f} s (BM25 "
+            "index built from the passage texts at open, manifest JSON); a bot pays it once."
+        )
+    for s in r.get("reindex_scale", []):
+        notes.append(
+            f"A reindex with one review changed rewrites the whole generation (new Chroma "
+            f"collection, all vectors re-added): {s['one_changed_s']:.1f} s at "
+            f"{s['passages']:,} passages, growing linearly with the index."
+        )
+    return notes
 
 
 # -- main --------------------------------------------------------------------------------------
@@ -695,7 +738,7 @@ def main(argv: list[str] | None = None) -> None:
     start = time.perf_counter()
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
-    r: dict[str, Any] = {"rounds": args.rounds, "notes": []}
+    r: dict[str, Any] = {"rounds": args.rounds}
     r["machine"] = machine_facts()
     questions = [d["question"] for d in dev_set()]
 
