@@ -164,7 +164,9 @@ def llm_overhead(
         engine = Engine(data, index, embedder=emb, llm=answerer_from_settings(settings))
         for q in questions:
             engine.ask(q, use_llm=True)
-        total, own, modes = [], [], Counter()
+        total: list[float] = []
+        own: list[float] = []
+        modes: Counter[str] = Counter()
         for _ in range(rounds):
             for q in questions:
                 t = time.perf_counter()

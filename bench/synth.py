@@ -73,8 +73,10 @@ class Vocabulary:
             words = [rng.choice(self.starts)]
             while len(words) < n:
                 nxt = self.successors.get(words[-1])
-                jump = not nxt or rng.random() < _JUMP
-                words.append(rng.choice(self.unigrams) if jump else rng.choice(nxt))
+                if nxt and rng.random() >= _JUMP:
+                    words.append(rng.choice(nxt))
+                else:
+                    words.append(rng.choice(self.unigrams))
             if not self.copies(words):
                 break
         words[0] = words[0][:1].upper() + words[0][1:]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -115,6 +116,45 @@ def test_default_embedder_uses_the_export_without_importing_torch(onnx_cache: Pa
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result == {"cls": "OnnxEmbedder", "dim": 384, "heavy": []}
+
+
+RUN_CLI = """
+import contextlib, io, json, sys
+from bot.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main(sys.argv[1:])
+heavy = ("torch", "transformers", "sentence_transformers", "chromadb")
+print(json.dumps({"code": code, "imported": [m for m in heavy if m in sys.modules]}))
+"""
+
+
+def run_cli(args: list[str], env: dict[str, str]) -> dict[str, object]:
+    """Run `reviewbot ARGS` in a fresh interpreter; its exit code and heavy modules imported."""
+    out = subprocess.run(
+        [sys.executable, "-c", RUN_CLI, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_cli_ask_imports_neither_torch_nor_chromadb(onnx_cache: Path, tmp_path: Path) -> None:
+    """A fresh `reviewbot ask` on the shipped corpus imports no torch, and on an index this
+    small no chromadb either: the two heaviest imports of a cold start."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "REVIEWBOT_"))}
+    env.update(
+        REVIEWBOT_DATA_DIR=str(REVIEWS),
+        REVIEWBOT_INDEX_DIR=str(tmp_path / "index"),
+        REVIEWBOT_MODEL_DIR=str(onnx_cache),
+    )
+    built = run_cli(["index"], env)
+    assert built["code"] == 0 and "torch" not in built["imported"]  # type: ignore[operator]
+    asked = run_cli(["ask", "What did critics say about Keanu's cameo?", "--json"], env)
+    assert asked == {"code": 0, "imported": []}
 
 
 def test_default_embedder_exports_when_missing(tmp_path: Path) -> None:
