@@ -276,7 +276,7 @@ def cold_start(data: Path, index: Path, models: Path, question: str, runs: int) 
         subprocess.run([PY, "-c", "pass"], check=True)
         bare.append(time.perf_counter() - t)
     return {
-        "cmd": " ".join(cmd[-4:-2]) + f' "{question}" --json',
+        "cmd": f'ask "{question}" --json',
         "wall_s": pct(walls),
         "python_startup_s": float(np.median(bare)),
         "mode": doc.get("mode"),
@@ -631,7 +631,9 @@ def render(r: dict[str, Any], command: str) -> str:
         add(
             f"- build {s['build_s']:.0f} s ({s['real_embedded']} real embeddings); open "
             f"{s['open_s']:.1f} s; disk {s['disk_mb']:.0f} MB (Chroma {s['chroma_mb']:.0f} MB); "
-            f"RSS after open {s['rss_after_open_mb']:.0f} MB, peak {s['peak_rss_mb']:.0f} MB\n"
+            f"RSS after open {s['rss_after_open_mb']:.0f} MB, peak "
+            f"{s.get('peak_rss_engine_mb', 0):.0f} MB while answering (the process peaks at "
+            f"{s['peak_rss_mb']:.0f} MB once Chroma's `where` filters run, below)\n"
         )
         add("| filter | retrieval p50 / p95 | of which search | ask (extractive) p50 / p95 |")
         add("|---|---|---|---|")

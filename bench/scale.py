@@ -99,6 +99,8 @@ def measure(data: Path, index: Path, model: Path, qs: list[str], rounds: int) ->
             {"filter": label, "retrieval": pct(retrieval), "search": pct(search), "ask": pct(total)}
         )
     out["queries"] = results
+    # Before the plan comparison below: Chroma's `where` filters load far more than the engine.
+    out["peak_rss_engine_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     # The dense side of a filtered query, two plans, same query vectors.
     col = engine._store.collection(snap)
