@@ -36,7 +36,7 @@ log = logging.getLogger("bench")
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data" / "reviews"
-DEV = Path(os.environ.get("REVIEWBOT_DEV_SET", "/work/shared/eval/dev.jsonl"))
+DEV = Path(os.environ.get("REVIEWBOT_DEV_SET", REPO.parent / "shared" / "eval" / "dev.jsonl"))
 PY = sys.executable
 LIBS = (
     "chromadb",

@@ -26,7 +26,7 @@ import numpy as np
 from retrieval.engine import Engine
 from retrieval.onnx_embedding import OnnxEmbedder
 
-DEV = Path("/work/shared/eval/dev.jsonl")
+DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
 
 
 def questions(path: Path) -> list[str]:
