@@ -63,10 +63,9 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
             word = re.search(r"(\w+)\W*$", text[pos : m.start() + 1])
             before = word.group(1) if word else ""
             number = before.lower() == "no" and text[m.end() : m.end() + 3].strip()[:1].isdigit()
-            if (
-                number
-                or (m.group().startswith(".")
-                and (before.lower() in _ABBREV or (len(before) == 1 and before.isupper())))
+            if number or (
+                m.group().startswith(".")
+                and (before.lower() in _ABBREV or (len(before) == 1 and before.isupper()))
             ):
                 continue
             span = _trim(text, pos, m.end())

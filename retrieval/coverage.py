@@ -1,12 +1,12 @@
-"""Does any review cover the question? Named people/things the question asks about must occur
-in some review, or the honest answer is "No review mentions …"."""
+"""Names in a question, and the longer names they stand for in the reviews.
+
+The engine checks each name against the BM25 postings (`Searcher.reviews_naming`): a name no
+review contains gets the honest answer "No review mentions …"."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-
-from .answer.quotes import normalize
 
 # Capitalised words that start questions or address the bot, not names.
 _NOT_NAMES = frozenset(
@@ -124,19 +124,6 @@ def named_terms(question: str) -> list[str]:
             close()
     close()
     return names
-
-
-def mentioned(name: str, texts: Iterable[str]) -> bool:
-    """True when `name` occurs in one of `texts` as a phrase, or all its words occur in one."""
-    phrase = normalize(name).lower()
-    words = [w for w in re.findall(r"\w+", phrase) if w not in _CONNECTORS]
-    for text in texts:
-        low = normalize(text).lower()
-        if re.search(rf"\b{re.escape(phrase)}\b", low):
-            return True
-        if words and all(re.search(rf"\b{re.escape(w)}\b", low) for w in words):
-            return True
-    return False
 
 
 _CAPS_RUN = re.compile(

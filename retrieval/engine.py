@@ -34,7 +34,7 @@ import numpy as np
 from .answer import extractive
 from .chunking import CHUNKING, Chunks, chunk_review
 from .corpus import load_corpus
-from .coverage import full_names, mentioned, named_terms
+from .coverage import full_names, named_terms
 from .embeddings import MODEL_MAX_TOKENS, Embedder, WordPieceCounter
 from .errors import BadQuestion, IndexMismatch, LLMError, ReindexBusy, UnknownCritic, UserError
 from .models import Answer, IndexReport, Passage, Review
@@ -369,9 +369,13 @@ class Engine:
         t3 = time.perf_counter()
         timings = {"embed_ms": (t2 - t1) * 1e3, "search_ms": (t3 - t2) * 1e3}
 
-        in_scope = [reviews[i] for i in (scope or reviews)]
+        in_scope = set(scope or reviews)
         names = named_terms(question)
-        missing = [n for n in names if not mentioned(n, (r.body for r in in_scope))]
+        missing = []
+        for name in names:
+            naming = searcher.reviews_naming(name)
+            if naming is not None and not naming & in_scope:
+                missing.append(name)
         if names and len(missing) == len(names):
             return self._not_covered(question, qvec, missing, hits, t0, timings, scope=scope)
 
@@ -386,7 +390,7 @@ class Engine:
                 fallback: str | None = err.reason
         else:
             fallback = None
-        aliases = [a for n in names for a in full_names(n, (r.body for r in in_scope))]
+        aliases = [a for n in names for a in full_names(n, searcher.passages_naming(n))]
         text, citations = extractive.answer_question(
             question, qvec, hits, searcher.snapshot, [*names, *aliases]
         )

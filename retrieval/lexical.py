@@ -90,5 +90,12 @@ class LexicalIndex:
         scores = self._bm25.get_scores(known, weight_mask=mask)
         return np.asarray(scores, dtype=np.float32)
 
-    def has_term(self, term: str) -> bool:
-        return term in self._vocab
+    def rows_with(self, term: str) -> np.ndarray:
+        """Rows of the passages containing `term` (a stemmed term), from BM25's postings."""
+        tid = self._vocab.get(term)
+        if tid is None:
+            return np.zeros(0, dtype=np.int64)
+        postings = self._bm25.scores
+        return np.asarray(
+            postings["indices"][postings["indptr"][tid] : postings["indptr"][tid + 1]]
+        )

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .lexical import LexicalIndex
+from .lexical import LexicalIndex, terms
 from .models import Passage, ScoredPassage
 from .store import Snapshot
 
@@ -109,6 +109,25 @@ class Searcher:
             best = float(np.max(snap.sentence_vectors[a:b] @ qvec)) if b > a else cos
             out[row] = max(cos, best)
         return out
+
+    def reviews_naming(self, name: str) -> set[str] | None:
+        """Reviews that contain every word of `name` (None: the name has no searchable word).
+
+        Uses the BM25 postings, so it costs a few set operations, not a scan of every review."""
+        words = terms(name)
+        if not words:
+            return None
+        found: set[str] | None = None
+        for word in words:
+            ids = {self.snapshot.passages[r].review_id for r in self.lexical.rows_with(word)}
+            found = ids if found is None else found & ids
+        return found
+
+    def passages_naming(self, name: str, limit: int = 200) -> list[str]:
+        """Texts of (up to `limit`) passages containing the first word of `name`."""
+        words = terms(name)
+        rows = self.lexical.rows_with(words[0])[:limit] if words else np.zeros(0, dtype=np.int64)
+        return [self.snapshot.passages[r].text for r in rows]
 
     def rows_for(self, review_ids: Collection[str]) -> np.ndarray:
         parts = [

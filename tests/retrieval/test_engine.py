@@ -200,3 +200,11 @@ def test_copy_of_index_folder_is_self_contained(
     copy = tmp_path / "copy"
     shutil.copytree(engine.index_dir, copy)
     assert _engine(engine.data_dir, copy, embedder).ask(KEANU).found
+
+
+def test_partly_covered_question_answers_and_names_the_missing(engine: Engine) -> None:
+    """One name covered, one not: answer from the reviews and say which name none mentions."""
+    answer = engine.ask("Did Tom Cruise or Keanu appear?")
+    assert answer.found
+    assert "No review mentions Tom Cruise." in answer.text
+    assert any("Reeves" in c.quote for c in answer.citations)
