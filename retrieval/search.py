@@ -103,11 +103,22 @@ class Searcher:
         Passage vectors blur one telling sentence among several; the sentence vectors of the
         candidates (a few hundred dot products) find it."""
         snap = self.snapshot
-        out = {}
-        for row, cos in dense.items():
-            a, b = snap.passage_sentences[row]
-            best = float(np.max(snap.sentence_vectors[a:b] @ qvec)) if b > a else cos
-            out[row] = max(cos, best)
+        rows = list(dense)
+        spans = np.asarray([snap.passage_sentences[r] for r in rows], dtype=np.int64).reshape(-1, 2)
+        lens = spans[:, 1] - spans[:, 0]
+        out = dict(dense)
+        if not lens.sum():
+            return out
+        # One gather and one matrix product for every candidate's sentences (not one memmap
+        # slice each: ~7 ms of Python per search at 100k), then the max per passage.
+        idx = np.concatenate([np.arange(a, b) for a, b in spans[lens > 0]])
+        sims = np.asarray(snap.sentence_vectors[idx] @ qvec, dtype=np.float32)
+        offsets = np.concatenate(([0], np.cumsum(lens)[:-1]))
+        best = np.maximum.reduceat(sims, offsets[lens > 0])
+        for row, value in zip(
+            (r for r, n in zip(rows, lens, strict=True) if n > 0), best, strict=True
+        ):
+            out[row] = max(dense[row], float(value))
         return out
 
     def reviews_naming(self, name: str) -> set[str] | None:
