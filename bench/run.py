@@ -472,15 +472,30 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
     rows.append(("Reindex, nothing changed", "≤ 1 s", f"{ix['noop_s']:.3f} s", ix["noop_s"] <= 1))
     big = max(r.get("scale", []), key=lambda s: s["passages"], default=None)
     if big:
-        worst = max(q["retrieval"]["p95"] for q in big["queries"])
-        rows.append(
-            (
-                f"Query p95 at {big['passages']:,} passages, any filter (retrieval)",
-                "≤ 50 ms",
-                f"{worst:.1f} ms",
-                worst <= 50,
+        n = f"{big['passages']:,}"
+        for q in big["queries"]:
+            # The target: no filter and a critic filter; the film rows are extra.
+            target = not q["filter"].startswith("film")
+            p95 = q["retrieval"]["p95"]
+            rows.append(
+                (
+                    f"Query p95 at {n} passages, {q['filter']} (retrieval)"
+                    + ("" if target else " — beyond the target"),
+                    "≤ 50 ms",
+                    f"{p95:.1f} ms",
+                    p95 <= 50,
+                )
             )
-        )
+        for q in big["queries"]:
+            p95 = q["ask"]["p95"]
+            rows.append(
+                (
+                    f"Extractive answer p95 at {n} passages, {q['filter']} — beyond the target",
+                    "(≤ 60 ms at small size)",
+                    f"{p95:.1f} ms",
+                    p95 <= 60,
+                )
+            )
     q8 = next((b for b in r["quality"]["by_k"] if b["k"] == 8), r["quality"]["by_k"][0])
     rows.append(
         (
@@ -499,7 +514,8 @@ def render(r: dict[str, Any], command: str) -> str:
     add = out.append
     add("# Benchmarks\n")
     add(
-        f"Written by `{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
+        f"Written by `{command}` on "
+        f"{r.get('finished') or time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
         f"in {r['elapsed_s'] / 60:.1f} min. Figures, not pass/fail tests; p50 / p95 in ms unless "
         "noted.\n"
     )
@@ -699,15 +715,15 @@ def design_notes(r: dict[str, Any]) -> list[str]:
     ]
     big = max(r.get("scale", []), key=lambda s: s["passages"], default=None)
     if big:
-        nofilter = next(q for q in big["queries"] if q["filter"] == "no filter")
-        notes.append(
-            f"**Not met at scale: the extractive answer without a filter** "
-            f"({nofilter['ask']['p50']:.0f} / {nofilter['ask']['p95']:.0f} ms at "
-            f"{big['passages']:,} passages, while retrieval is {_ms(nofilter['retrieval'])} ms). "
-            "Profiled: `coverage.full_names` scans every in-scope review body for the question's "
-            "names on every ask. An index of names built at index time (or the BM25 vocabulary) "
-            "would make it a lookup."
-        )
+        slow = [q for q in big["queries"] if q["ask"]["p95"] > 60]
+        if slow:
+            worst = max(slow, key=lambda q: q["ask"]["p95"])
+            notes.append(
+                f"**Slower than the small-corpus answer target at {big['passages']:,} passages:** "
+                f"the extractive answer ({worst['filter']}: {_ms(worst['ask'])} ms, while "
+                f"retrieval is {_ms(worst['retrieval'])} ms). Retrieval scales; the answer "
+                "step's per-question work over the scope does not yet."
+            )
         notes.append(
             f"Opening a {big['passages']:,}-passage index takes {big['open_s']:.1f} s (BM25 "
             "index built from the passage texts at open, manifest JSON); a bot pays it once."
@@ -732,17 +748,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale-rounds", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="small and fast, for a smoke run")
     parser.add_argument("--reuse", action="store_true", help="reuse built scale indexes")
+    parser.add_argument(
+        "--render-only", action="store_true", help="rewrite --out from WORK/results.json"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("chromadb", "httpx", "httpx2", "openai", "retrieval", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.quick:
         args.rounds, args.cold_runs, args.scales, args.scale_rounds = 3, 2, "2000", 1
+    if args.render_only:
+        saved = json.loads((args.work / "results.json").read_text())
+        text = render(saved, saved.get("command", ".venv/bin/python -m bench.run"))
+        args.out.write_text(text + "\n", encoding="utf-8")
+        return
     command = ".venv/bin/python -m bench.run" + (" " + " ".join(argv or sys.argv[1:])).rstrip()
     start = time.perf_counter()
     work: Path = args.work
     work.mkdir(parents=True, exist_ok=True)
-    r: dict[str, Any] = {"rounds": args.rounds}
+    r: dict[str, Any] = {"rounds": args.rounds, "command": command}
     r["machine"] = machine_facts()
     questions = [d["question"] for d in dev_set()]
 
@@ -783,6 +807,7 @@ def main(argv: list[str] | None = None) -> None:
             r["reindex_scale"].append({**one, "passages": smallest})
     r["elapsed_s"] = time.perf_counter() - start
     r["load_after"] = os.getloadavg()
+    r["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     (work / "results.json").write_text(json.dumps(r, indent=1, default=str))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render(r, command) + "\n", encoding="utf-8")
