@@ -15,6 +15,7 @@ import math
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -393,6 +394,8 @@ def scale(
         built = {
             "spec": spec,
             "build_s": time.perf_counter() - t,
+            # ru_maxrss of this whole bench process so far: the build is its biggest step.
+            "build_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "passages": report.passages,
             "real_embedded": pooled.real_count,
         }
@@ -649,7 +652,8 @@ def render(r: dict[str, Any], command: str) -> str:
             f"{s['open_s']:.1f} s; disk {s['disk_mb']:.0f} MB (Chroma {s['chroma_mb']:.0f} MB); "
             f"RSS after open {s['rss_after_open_mb']:.0f} MB, peak "
             f"{s.get('peak_rss_engine_mb', 0):.0f} MB while answering (the process peaks at "
-            f"{s['peak_rss_mb']:.0f} MB once Chroma's `where` filters run, below)\n"
+            f"{s['peak_rss_mb']:.0f} MB once Chroma's `where` filters run, below); the bench "
+            f"process peaked at {s.get('build_peak_rss_mb', float('nan')):.0f} MB building it\n"
         )
         add("| filter | retrieval p50 / p95 | of which search | ask (extractive) p50 / p95 |")
         add("|---|---|---|---|")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -43,11 +42,21 @@ def pct(values: list[float]) -> dict[str, float]:
     }
 
 
-def current_rss_mb() -> float:
+def _status_mb(field: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def current_rss_mb() -> float:
+    return _status_mb("VmRSS:")
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS. Not ru_maxrss: Linux carries that across fork + exec, so a
+    child of a big parent reports the parent's size."""
+    return _status_mb("VmHWM:")
 
 
 def measure(data: Path, index: Path, model: Path, qs: list[str], rounds: int) -> dict[str, Any]:
@@ -100,7 +109,7 @@ def measure(data: Path, index: Path, model: Path, qs: list[str], rounds: int) ->
         )
     out["queries"] = results
     # Before the plan comparison below: Chroma's `where` filters load far more than the engine.
-    out["peak_rss_engine_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_engine_mb"] = peak_rss_mb()
 
     # The dense side of a filtered query, two plans, same query vectors.
     col = engine._store.collection(snap)
@@ -129,7 +138,7 @@ def measure(data: Path, index: Path, model: Path, qs: list[str], rounds: int) ->
         )
     out["dense_plans"] = plans
     out["rss_final_mb"] = current_rss_mb()
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb"] = peak_rss_mb()
     out["torch_imported"] = "torch" in sys.modules
     return out
 
