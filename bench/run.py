@@ -704,10 +704,11 @@ def design_notes(r: dict[str, Any]) -> list[str]:
         "onnx_embedding.py`, into `.reviewbot/models/`) and run with onnxruntime + `tokenizers`; "
         "mean pooling and L2 normalisation in numpy reproduce sentence-transformers (cosine "
         "≥ 0.999, tested). `reviewbot ask` imports neither torch nor transformers.",
-        "**No Chroma on a small index.** Up to 20,000 passages the unfiltered dense query is "
-        "exact dot products over the memory-mapped `vectors.npy` (`search.EXACT_MAX`); Chroma is "
-        "opened lazily, so a cold `reviewbot ask` on the shipped corpus never imports chromadb "
-        "(~1 s here, the largest single cost of a cold start).",
+        "**Chroma answers the unfiltered dense query** (HNSW, cosine), at every index size. "
+        "Importing chromadb is now the largest single cost of a cold start (~0.7-1 s here); "
+        "an exact numpy path over `vectors.npy` for small indexes would skip it, but the store "
+        "the project is built on would then sit unused for the shipped corpus, so it was tried "
+        "and dropped.",
         "**Filters without Chroma's `where`.** A critic or film filter is exact dot products over "
         "that subset's rows of `vectors.npy` (table above: Chroma's `where` costs 10-100x more "
         "at 100k and grows with the share of rows matched), and the lexical side is the same "

@@ -21,10 +21,6 @@ log = logging.getLogger(__name__)
 LEXICAL_WEIGHT = 0.3  # BM25's share in the fused score (tuned on the dev set: 0.2–0.4 agree)
 DIVERSITY = 0.5  # each extra passage from the same review keeps this share of its score
 POOL = 48  # candidates taken from each ranking before fusion
-# Up to this many passages the unfiltered dense query is exact dot products over vectors.npy
-# (≤ 0.5 ms at 10k, see docs/benchmarks.md), so Chroma is never opened and a cold
-# `reviewbot ask` skips importing chromadb (~1 s of its start-up). Above it: Chroma's HNSW.
-EXACT_MAX = 20_000
 
 
 @dataclass(frozen=True)
@@ -81,14 +77,12 @@ class Searcher:
         total = len(self.snapshot.passages)
         if not total:
             return {}
-        if rows is not None or total <= EXACT_MAX:
-            # Filtered: exact dot products over the review's rows beat Chroma's `where` filter
-            # (98–295 ms at 100k rows) and return the same order. Small: see EXACT_MAX.
-            vecs = self.snapshot.vectors if rows is None else self.snapshot.vectors[rows]
-            sims = np.asarray(vecs @ qvec, dtype=np.float32)
+        if rows is not None:
+            # Filtered: exact dot products over the filtered rows of vectors.npy beat Chroma's
+            # `where` filter (98–295 ms at 100k rows, docs/benchmarks.md), and miss nothing.
+            sims = np.asarray(self.snapshot.vectors[rows] @ qvec, dtype=np.float32)
             top = _top(sims, n)
-            ids = top if rows is None else rows[top]
-            return {int(i): float(sims[j]) for i, j in zip(ids, top, strict=True)}
+            return {int(rows[j]): float(sims[j]) for j in top}
         res = self._chroma().query(
             query_embeddings=[qvec.tolist()], n_results=min(n, total), include=["distances"]
         )

@@ -169,13 +169,24 @@ class IndexStore:
         )
 
     def client(self) -> Any:
+        path = self.root / "chroma"
+        if self._client is not None and not path.exists():
+            self._client = None  # the index folder was removed under us
         if self._client is None:
             import chromadb
+            from chromadb.api.shared_system_client import SharedSystemClient
             from chromadb.config import Settings
 
+            if not path.exists():
+                # Chroma keeps one system per folder for the life of the process. If the folder
+                # was deleted (someone removed the index, then reindexed from the bot) that
+                # system still lists the old collections, and creating one fails as "exists".
+                stale = SharedSystemClient._identifier_to_system.pop(str(path), None)
+                if stale is not None:
+                    SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+                    stale.stop()
             self._client = chromadb.PersistentClient(
-                path=str(self.root / "chroma"),
-                settings=Settings(anonymized_telemetry=False, allow_reset=False),
+                path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=False)
             )
         return self._client
 

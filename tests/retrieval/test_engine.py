@@ -208,3 +208,16 @@ def test_partly_covered_question_answers_and_names_the_missing(engine: Engine) -
     assert answer.found
     assert "No review mentions Tom Cruise." in answer.text
     assert any("Reeves" in c.quote for c in answer.citations)
+
+
+def test_reindex_after_the_index_folder_was_deleted(
+    reviews_dir: Path, tmp_path: Path, embedder: Embedder
+) -> None:
+    """A running engine whose index folder is removed rebuilds it on the next reindex."""
+    index = tmp_path / "index"
+    e = _engine(reviews_dir, index, embedder)
+    e.index()
+    shutil.rmtree(index)
+    assert len(e.index().added) == 5
+    assert e.ask(KEANU).found
+    assert _engine(reviews_dir, index, embedder).ask(KEANU).found
