@@ -29,6 +29,7 @@ import numpy as np
 
 from bench import synth
 from bench.baseline import Baseline
+from bench.scale import pct
 from bench.vectors import PooledEmbedder
 from retrieval.engine import Engine
 from retrieval.onnx_embedding import OnnxEmbedder, onnx_model_file
@@ -54,16 +55,6 @@ LIBS = (
 
 
 # -- helpers -----------------------------------------------------------------------------------
-def pct(values: list[float]) -> dict[str, float]:
-    a = np.asarray(values, dtype=np.float64)
-    return {
-        "p50": float(np.percentile(a, 50)),
-        "p95": float(np.percentile(a, 95)),
-        "max": float(a.max()),
-        "n": len(a),
-    }
-
-
 def dev_set() -> list[dict[str, Any]]:
     return [json.loads(line) for line in DEV.read_text().splitlines() if line.strip()]
 
