@@ -79,9 +79,6 @@ class WordPieceCounter:
             total += n
         return total
 
-    def count_many(self, texts: list[str]) -> list[int]:
-        return [len(e.ids) for e in self._tok.encode_batch(texts)]
-
 
 class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 through sentence-transformers on the CPU (loaded on first use)."""

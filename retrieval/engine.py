@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -478,7 +478,3 @@ class Engine:
             question, text, True, "extractive", citations, tuple(scored), fallback_reason=fallback
         )
         return self._finish(answer, t0, {})
-
-
-def review_rows(snapshot: Snapshot) -> dict[str, Any]:
-    return {rid: rows.tolist() for rid, rows in snapshot.rows_by_review.items()}
