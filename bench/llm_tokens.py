@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.llm_tokens
 
-Builds a temporary index of data/reviews, asks every question of ../shared/eval/dev.jsonl (and
+Builds a temporary index of data/reviews, asks every dev-set question (evaluation.dev_set_path) (and
 one summary) through Engine + OpenAIAnswerer pointed at the fake OpenAI server of the tests, and
 prints what each request would cost: characters, words, a byte-level token count (a hard upper
 bound, since tiktoken's files cannot be downloaded offline) and characters/4 (OpenAI's rule of
@@ -23,10 +23,11 @@ from retrieval.answer.llm import OpenAIAnswerer
 from retrieval.answer.quotes import normalize
 from retrieval.budget import Budget, byte_level_encoding
 from retrieval.engine import Engine
+from retrieval.evaluation import dev_set_path
 from tests.llm_server import FakeLLM, Reply
 
 ROOT = Path(__file__).resolve().parents[1]
-DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DEV = dev_set_path(ROOT)
 _BLOCK = re.compile(r'<passage n="(\d+)" name="([^"]*)"[^>]*>\n(.*?)\n</passage>', re.S)
 
 

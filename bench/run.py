@@ -32,13 +32,14 @@ from bench.baseline import Baseline
 from bench.scale import pct
 from bench.vectors import PooledEmbedder
 from retrieval.engine import Engine
+from retrieval.evaluation import dev_set_path
 from retrieval.onnx_embedding import OnnxEmbedder, onnx_model_file
 
 log = logging.getLogger("bench")
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data" / "reviews"
-DEV = Path(os.environ.get("REVIEWBOT_DEV_SET", REPO.parent / "shared" / "eval" / "dev.jsonl"))
+DEV = dev_set_path(REPO)
 PY = sys.executable
 LIBS = (
     "chromadb",

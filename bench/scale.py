@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from retrieval.engine import Engine
+from retrieval.evaluation import dev_set_path
 from retrieval.onnx_embedding import OnnxEmbedder
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+DEV = dev_set_path(Path(__file__).resolve().parents[1])
 
 
 def questions(path: Path) -> list[str]:

@@ -14,6 +14,7 @@ Metrics over the labelled lines (phrases are matched after quote normalisation):
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,17 @@ from typing import Any
 from .answer.quotes import normalize, occurs_in
 from .errors import UserError
 from .models import Answer, Review
+
+
+def dev_set_path(repo: Path) -> Path:
+    """The labelled dev questions: the team's `../shared/eval/dev.jsonl` beside the repo when it
+    is there (CI has it), else the copy shipped in `data/eval/dev.jsonl`; `REVIEWBOT_DEV_SET`
+    overrides both. A test keeps the shipped copy identical to the shared one."""
+    override = os.environ.get("REVIEWBOT_DEV_SET")
+    if override:
+        return Path(override)
+    shared = repo.parent / "shared" / "eval" / "dev.jsonl"
+    return shared if shared.is_file() else repo / "data" / "eval" / "dev.jsonl"
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from retrieval.embeddings import Embedder
 from retrieval.engine import Engine
+from retrieval.evaluation import dev_set_path
 from retrieval.onnx_embedding import default_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 REVIEWS = ROOT / "data" / "reviews"
-DEV_SET = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+DEV_SET = dev_set_path(ROOT)
 MODEL_DIR = ROOT / ".reviewbot" / "models"
 
 
