@@ -123,8 +123,11 @@ class FakeLLM:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with fake._lock:
                     fake.requests.append(
-                        {"path": self.path, "json": body,
-                         "headers": {k.lower(): v for k, v in self.headers.items()}}
+                        {
+                            "path": self.path,
+                            "json": body,
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                        }
                     )
                 # The client may give up (deadline) mid-reply: fine.
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):

@@ -68,8 +68,12 @@ def llm_engine(engine: Engine, llm_server: FakeLLM) -> Engine:
     settings = load_settings(
         {"OPENAI_BASE_URL": llm_server.base_url, "REVIEWBOT_LLM_TIMEOUT": "10"}, dotenv=False
     )
-    return Engine(engine.data_dir, engine.index_dir, embedder=engine.embedder,
-                  llm=answerer_from_settings(settings))
+    return Engine(
+        engine.data_dir,
+        engine.index_dir,
+        embedder=engine.embedder,
+        llm=answerer_from_settings(settings),
+    )
 
 
 @pytest.fixture

@@ -64,8 +64,10 @@ class Request:
         """A request that creates or edits a message (or an interaction response with one)."""
         if self.method == "POST" and self.path.endswith("/callback"):
             return self.json.get("type") in (4, 7)
-        return isinstance(self.json, dict) and self.method in ("POST", "PATCH") and (
-            "content" in self.json or "embeds" in self.json
+        return (
+            isinstance(self.json, dict)
+            and self.method in ("POST", "PATCH")
+            and ("content" in self.json or "embeds" in self.json)
         )
 
     @property
@@ -148,8 +150,9 @@ class Wire:
             if route.method == method and path.endswith(suffix):
                 self._failures.remove(failure)
                 response: Any = _Status(status)
-                raise discord.HTTPException(response, {"message": "Internal Server Error",
-                                                       "code": 0})
+                raise discord.HTTPException(
+                    response, {"message": "Internal Server Error", "code": 0}
+                )
         if path.endswith("/callback"):
             kind = body["type"]
             flags = (body.get("data") or {}).get("flags") or 0
@@ -199,12 +202,18 @@ class Wire:
 
 
 def user(user_id: int = USER_ID, name: str = "moviefan") -> dict[str, Any]:
-    return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name,
-            "avatar": None}
+    return {
+        "id": str(user_id),
+        "username": name,
+        "discriminator": "0",
+        "global_name": name,
+        "avatar": None,
+    }
 
 
-def member(user_id: int = USER_ID, *, permissions: int = BASIC_PERMS,
-           roles: tuple[int, ...] = ()) -> dict[str, Any]:
+def member(
+    user_id: int = USER_ID, *, permissions: int = BASIC_PERMS, roles: tuple[int, ...] = ()
+) -> dict[str, Any]:
     return {
         "user": user(user_id), "roles": [str(r) for r in roles], "joined_at":
         "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False, "flags": 0,
@@ -213,15 +222,36 @@ def member(user_id: int = USER_ID, *, permissions: int = BASIC_PERMS,
 
 
 def channel() -> dict[str, Any]:
-    return {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "films",
-            "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None,
-            "topic": None, "rate_limit_per_user": 0, "last_message_id": None, "flags": 0}
+    return {
+        "id": str(CHANNEL_ID),
+        "type": 0,
+        "guild_id": str(GUILD_ID),
+        "name": "films",
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+        "topic": None,
+        "rate_limit_per_user": 0,
+        "last_message_id": None,
+        "flags": 0,
+    }
 
 
 def role(role_id: int, name: str, permissions: int = 0) -> dict[str, Any]:
-    return {"id": str(role_id), "name": name, "permissions": str(permissions), "position": 1,
-            "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0,
-            "icon": None, "unicode_emoji": None}
+    return {
+        "id": str(role_id),
+        "name": name,
+        "permissions": str(permissions),
+        "position": 1,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+        "icon": None,
+        "unicode_emoji": None,
+    }
 
 
 def guild_create() -> dict[str, Any]:
@@ -237,9 +267,16 @@ def guild_create() -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _interaction(kind: int, data: dict[str, Any], *, user_id: int, permissions: int,
-                 roles: tuple[int, ...], in_guild: bool = True,
-                 message: dict[str, Any] | None = None) -> dict[str, Any]:
+def _interaction(
+    kind: int,
+    data: dict[str, Any],
+    *,
+    user_id: int,
+    permissions: int,
+    roles: tuple[int, ...],
+    in_guild: bool = True,
+    message: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "id": str(snowflake()), "application_id": str(APP_ID), "type": kind,
         "token": f"interaction-token-{snowflake()}", "version": 1, "data": data,
@@ -247,14 +284,22 @@ def _interaction(kind: int, data: dict[str, Any], *, user_id: int, permissions: 
         "attachment_size_limit": 10485760, "authorizing_integration_owners": {"0": str(GUILD_ID)},
     }  # fmt: skip
     if in_guild:
-        payload |= {"guild_id": str(GUILD_ID), "channel_id": str(CHANNEL_ID), "channel": channel(),
-                    "guild": {"id": str(GUILD_ID), "locale": "en-US", "features": []},
-                    "guild_locale": "en-US", "context": 0,
-                    "member": member(user_id, permissions=permissions, roles=roles)}
+        payload |= {
+            "guild_id": str(GUILD_ID),
+            "channel_id": str(CHANNEL_ID),
+            "channel": channel(),
+            "guild": {"id": str(GUILD_ID), "locale": "en-US", "features": []},
+            "guild_locale": "en-US",
+            "context": 0,
+            "member": member(user_id, permissions=permissions, roles=roles),
+        }
     else:
-        payload |= {"user": user(user_id), "context": 1,
-                    "channel": {"id": str(CHANNEL_ID), "type": 1, "recipients": [user(user_id)]},
-                    "channel_id": str(CHANNEL_ID)}
+        payload |= {
+            "user": user(user_id),
+            "context": 1,
+            "channel": {"id": str(CHANNEL_ID), "type": 1, "recipients": [user(user_id)]},
+            "channel_id": str(CHANNEL_ID),
+        }
     if message is not None:
         payload["message"] = message
     return payload
@@ -270,30 +315,49 @@ def _options(options: dict[str, Any], focused: str | None = None) -> list[dict[s
     return out
 
 
-def command(name: str, /, *, user_id: int = USER_ID, permissions: int = BASIC_PERMS,
-            roles: tuple[int, ...] = (), in_guild: bool = True, **options: Any) -> dict[str, Any]:
+def command(
+    name: str,
+    /,
+    *,
+    user_id: int = USER_ID,
+    permissions: int = BASIC_PERMS,
+    roles: tuple[int, ...] = (),
+    in_guild: bool = True,
+    **options: Any,
+) -> dict[str, Any]:
     """An INTERACTION_CREATE for a slash command (type 2) with string options."""
     data = {"id": str(snowflake()), "name": name, "type": 1, "options": _options(options)}
-    return _interaction(2, data, user_id=user_id, permissions=permissions, roles=roles,
-                        in_guild=in_guild)
+    return _interaction(
+        2, data, user_id=user_id, permissions=permissions, roles=roles, in_guild=in_guild
+    )
 
 
 def autocomplete(name: str, focused: str, /, **options: Any) -> dict[str, Any]:
     """An INTERACTION_CREATE for autocomplete (type 4) with `focused` being typed."""
-    data = {"id": str(snowflake()), "name": name, "type": 1,
-            "options": _options(options, focused=focused)}
+    data = {
+        "id": str(snowflake()),
+        "name": name,
+        "type": 1,
+        "options": _options(options, focused=focused),
+    }
     return _interaction(4, data, user_id=USER_ID, permissions=BASIC_PERMS, roles=())
 
 
 def button_click(custom_id: str, message: dict[str, Any], *, user_id: int = USER_ID) -> dict:
     """An INTERACTION_CREATE for a button press (type 3) on `message`."""
     data = {"custom_id": custom_id, "component_type": 2}
-    return _interaction(3, data, user_id=user_id, permissions=BASIC_PERMS, roles=(),
-                        message=message)
+    return _interaction(
+        3, data, user_id=user_id, permissions=BASIC_PERMS, roles=(), message=message
+    )
 
 
-def mention(content: str, *, mentions: list[dict[str, Any]] | None = None,
-            author_id: int = USER_ID, **extra: Any) -> dict[str, Any]:
+def mention(
+    content: str,
+    *,
+    mentions: list[dict[str, Any]] | None = None,
+    author_id: int = USER_ID,
+    **extra: Any,
+) -> dict[str, Any]:
     """A MESSAGE_CREATE in the guild channel."""
     return {
         "id": str(snowflake()), "channel_id": str(CHANNEL_ID), "guild_id": str(GUILD_ID),
@@ -331,8 +395,11 @@ class Harness:
         """Wait for every task the bot started (command invokers, listeners, streaming edits)."""
         me = asyncio.current_task()
         for _ in range(1000):
-            pending = [t for t in asyncio.all_tasks()
-                       if t is not me and not t.done() and t not in self._baseline]
+            pending = [
+                t
+                for t in asyncio.all_tasks()
+                if t is not me and not t.done() and t not in self._baseline
+            ]
             if not pending:
                 return
             await asyncio.wait(pending, timeout=120)

@@ -75,8 +75,7 @@ async def test_reindex_with_manage_server_reports_changes_and_rejected_files(
     removed.unlink()
     (reviews / "brand-new-take.md").write_text(NEW_REVIEW, encoding="utf-8")
     (reviews / "broken.md").write_text("no front matter here, just text\n", encoding="utf-8")
-    changed.write_text(changed.read_text(encoding="utf-8") + "\nOne more line.\n",
-                       encoding="utf-8")
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
 
     requests = await harness.interact(command("reindex", permissions=BASIC_PERMS | MANAGE_GUILD))
     assert requests[0].json["type"] == 5 and requests[0].json["data"]["flags"] & 64

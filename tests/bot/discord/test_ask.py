@@ -32,8 +32,11 @@ QUESTION = "Is the action in Ballerina good?"
 
 
 def question_logs(caplog: pytest.LogCaptureFixture) -> list[dict]:
-    return [json.loads(r.getMessage().split(" ", 1)[1]) for r in caplog.records
-            if r.name == "bot.discord._helpers" and r.getMessage().startswith("question ")]
+    return [
+        json.loads(r.getMessage().split(" ", 1)[1])
+        for r in caplog.records
+        if r.name == "bot.discord._helpers" and r.getMessage().startswith("question ")
+    ]
 
 
 async def test_ask_defers_then_follows_up_with_quotes_and_sources(
@@ -70,7 +73,8 @@ async def test_answer_carries_feedback_buttons_keyed_by_question(harness: Harnes
     buttons = [c for row in last.json["components"] for c in row["components"]]
     assert [b["emoji"]["name"] for b in buttons] == ["👍", "👎"]
     assert [b["custom_id"] for b in buttons] == [
-        f"reviewbot:feedback:up:{payload['id']}", f"reviewbot:feedback:down:{payload['id']}"
+        f"reviewbot:feedback:up:{payload['id']}",
+        f"reviewbot:feedback:down:{payload['id']}",
     ]
 
 
@@ -161,8 +165,9 @@ async def test_llm_answer_streams_then_ends_with_the_verified_answer(
     def reply(body: dict[str, Any]) -> Reply:
         n, text = passages_in(body)[0]
         quoted.append(first_sentence(text))
-        return Reply(f'One critic puts it plainly: "{quoted[0]}" [{n}]',
-                     words_per_chunk=3, chunk_delay=0.3)
+        return Reply(
+            f'One critic puts it plainly: "{quoted[0]}" [{n}]', words_per_chunk=3, chunk_delay=0.3
+        )
 
     llm_server.responder = reply
     harness = await make_harness(llm_engine)
@@ -183,7 +188,9 @@ async def test_llm_answer_streams_then_ends_with_the_verified_answer(
 
 
 async def test_llm_answer_logs_mode_and_tokens(
-    make_harness: MakeHarness, llm_engine: Engine, llm_server: FakeLLM,
+    make_harness: MakeHarness,
+    llm_engine: Engine,
+    llm_server: FakeLLM,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The question log line reports LLM mode and the server's token counts."""
@@ -206,8 +213,10 @@ async def test_long_answer_splits_within_limits_never_mid_quote(
 ) -> None:
     """An answer far over 4096 characters arrives as several messages, each quote whole."""
     quotes: list[str] = []
-    commentary = ("The critic keeps coming back to how the set pieces build on each other, "
-                  "and it is worth reading the whole review for the detail. ") * 4
+    commentary = (
+        "The critic keeps coming back to how the set pieces build on each other, "
+        "and it is worth reading the whole review for the detail. "
+    ) * 4
 
     def reply(body: dict[str, Any]) -> Reply:
         parts = []
@@ -228,7 +237,8 @@ async def test_long_answer_splits_within_limits_never_mid_quote(
     assert len(quotes) >= 3
     for quote in quotes:
         assert any(normalize(quote) in normalize(d) for d in descriptions), (
-            f"quote cut across messages: {quote[:60]}")
+            f"quote cut across messages: {quote[:60]}"
+        )
     for d in descriptions:
         assert d.count("“") == d.count("”") and d.count('"') % 2 == 0, "a quote was cut"
     assert [r for r in messages if r.json.get("components")] == [messages[-1]]

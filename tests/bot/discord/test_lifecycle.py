@@ -19,7 +19,7 @@ from retrieval.engine import Engine
 
 TOKEN = "MTIzNDU2.secret-token.never-to-be-logged"
 
-CHILD = r'''
+CHILD = r"""
 import asyncio, logging, os, signal, sys
 from pathlib import Path
 
@@ -65,7 +65,7 @@ HTTPClient.request = request
 HTTPClient.ws_connect = ws_connect
 engine = Engine(Path(data_dir), Path(index_dir))
 sys.exit(run(Settings(discord_token=token, discord_guild_id=42), engine=engine))
-'''
+"""
 
 
 def child(mode: str, engine: Engine, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -73,7 +73,10 @@ def child(mode: str, engine: Engine, tmp_path: Path) -> subprocess.CompletedProc
     script.write_text(CHILD, encoding="utf-8")
     return subprocess.run(
         [sys.executable, str(script), mode, str(engine.data_dir), str(engine.index_dir), TOKEN],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

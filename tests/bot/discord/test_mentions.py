@@ -40,8 +40,14 @@ assassin village is the most unforgettable setting of the year.
 
 
 def bot_user() -> dict:
-    return {"id": str(BOT_ID), "username": "reviewbot", "discriminator": "0", "bot": True,
-            "avatar": None, "global_name": None}
+    return {
+        "id": str(BOT_ID),
+        "username": "reviewbot",
+        "discriminator": "0",
+        "bot": True,
+        "avatar": None,
+        "global_name": None,
+    }
 
 
 async def test_mention_is_answered_as_a_reply(harness: Harness) -> None:
@@ -56,15 +62,20 @@ async def test_mention_is_answered_as_a_reply(harness: Harness) -> None:
     assert reply.json["embeds"][0]["title"] == "is the action in Ballerina good?"
     assert "“" in reply.json["embeds"][0]["description"]
     buttons = [c["custom_id"] for row in reply.json["components"] for c in row["components"]]
-    assert buttons == [f"reviewbot:feedback:up:{payload['id']}",
-                       f"reviewbot:feedback:down:{payload['id']}"]
+    assert buttons == [
+        f"reviewbot:feedback:up:{payload['id']}",
+        f"reviewbot:feedback:down:{payload['id']}",
+    ]
 
 
 async def test_reply_to_the_bot_is_answered(harness: Harness) -> None:
     """Replying to one of the bot's messages (no mention) asks a question too."""
     earlier = harness.wire.message({"content": "earlier answer"})
-    payload = mention("and the fight choreography?", message_reference={
-        "message_id": earlier["id"], "channel_id": str(CHANNEL_ID)}, referenced_message=earlier)
+    payload = mention(
+        "and the fight choreography?",
+        message_reference={"message_id": earlier["id"], "channel_id": str(CHANNEL_ID)},
+        referenced_message=earlier,
+    )
     requests = await harness.message(payload)
     [reply] = [r for r in requests if r.is_message]
     assert reply.json["embeds"][0]["title"] == "and the fight choreography?"
@@ -73,14 +84,20 @@ async def test_reply_to_the_bot_is_answered(harness: Harness) -> None:
 async def test_everyone_ping_or_other_users_are_not_questions(harness: Harness) -> None:
     """@everyone, other users' mentions, the bot's own messages and empty replies are ignored."""
     everyone = mention("@everyone movie night!", mention_everyone=True)
-    other = mention(f"<@{USER_ID + 5}> did you see it?", mentions=[
-        {"id": str(USER_ID + 5), "username": "friend", "discriminator": "0", "avatar": None}])
+    other = mention(
+        f"<@{USER_ID + 5}> did you see it?",
+        mentions=[
+            {"id": str(USER_ID + 5), "username": "friend", "discriminator": "0", "avatar": None}
+        ],
+    )
     own = mention(f"<@{BOT_ID}> hi", mentions=[bot_user()], author_id=BOT_ID)
     own["author"] = bot_user()
     earlier = harness.wire.message({"content": "earlier answer"})
-    empty_reply = mention("", message_reference={"message_id": earlier["id"],
-                                                 "channel_id": str(CHANNEL_ID)},
-                          referenced_message=earlier)  # no Message Content intent: no text
+    empty_reply = mention(
+        "",
+        message_reference={"message_id": earlier["id"], "channel_id": str(CHANNEL_ID)},
+        referenced_message=earlier,
+    )  # no Message Content intent: no text
     for payload in (everyone, other, own, empty_reply):
         assert await harness.message(payload) == []
 
@@ -100,8 +117,11 @@ async def test_mention_logs_one_question_line(
     caplog.set_level(logging.INFO)
     payload = mention(f"<@!{BOT_ID}> who liked the action?", mentions=[bot_user()])
     await harness.message(payload)
-    lines = [json.loads(r.getMessage().split(" ", 1)[1]) for r in caplog.records
-             if r.getMessage().startswith("question ")]
+    lines = [
+        json.loads(r.getMessage().split(" ", 1)[1])
+        for r in caplog.records
+        if r.getMessage().startswith("question ")
+    ]
     [line] = lines
     assert line["question_id"] == int(payload["id"]) and line["source"] == "mention"
     assert line["user_id"] == USER_ID and line["review_ids"]
@@ -160,8 +180,9 @@ async def test_mention_in_llm_mode_streams_into_the_reply_then_shows_the_answer(
 
     llm_server.responder = reply
     harness = await make_harness(llm_engine)
-    requests = await harness.message(mention(f"<@{BOT_ID}> is the action good?",
-                                             mentions=[bot_user()]))
+    requests = await harness.message(
+        mention(f"<@{BOT_ID}> is the action good?", mentions=[bot_user()])
+    )
     [first] = [r for r in requests if r.method == "POST" and r.path.endswith("/messages")]
     assert first.json["content"].startswith("Streaming now")
     assert first.json["allowed_mentions"] == {"parse": [], "replied_user": False}

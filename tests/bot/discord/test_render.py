@@ -21,12 +21,25 @@ QUOTE = "the action in that second half is so good that it earns a seat at the h
 
 def long_answer(n: int = 40) -> Answer:
     citations = tuple(
-        Citation(i, f"review-{i % 30}", f"Critic {i % 30} (Outlet)", f"Critic {i % 30}",
-                 "Outlet", f"https://example.com/{i % 30}", f"{QUOTE} ({i})", True)
+        Citation(
+            i,
+            f"review-{i % 30}",
+            f"Critic {i % 30} (Outlet)",
+            f"Critic {i % 30}",
+            "Outlet",
+            f"https://example.com/{i % 30}",
+            f"{QUOTE} ({i})",
+            True,
+        )
         for i in range(1, n + 1)
     )
-    text = "\n".join(f"- **Critic {c.n}** said “{c.quote}” [{c.n}] and more words follow here."
-                     for c in citations) * 3
+    text = (
+        "\n".join(
+            f"- **Critic {c.n}** said “{c.quote}” [{c.n}] and more words follow here."
+            for c in citations
+        )
+        * 3
+    )
     return Answer("q", text, True, "extractive", citations, timings_ms={"total_ms": 12.0})
 
 
