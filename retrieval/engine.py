@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -37,12 +37,9 @@ from .corpus import load_corpus
 from .coverage import full_names, named_terms
 from .embeddings import MODEL_MAX_TOKENS, Embedder, WordPieceCounter
 from .errors import BadQuestion, IndexMismatch, LLMError, ReindexBusy, UnknownCritic, UserError
-from .models import Answer, IndexReport, Passage, Review
+from .models import Answer, IndexReport, Passage, Review, ScoredPassage
 from .search import Hit, Searcher
 from .store import IndexStore, SentenceRef, Snapshot
-
-if TYPE_CHECKING:
-    from .models import ScoredPassage
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +61,10 @@ class LLM(Protocol):
         on_delta: Callable[[str], None] | None = None,
         summary_of: Review | None = None,
     ) -> Answer: ...
+
+
+def _no_mention(names: Sequence[str]) -> str:
+    return " ".join(f"No review mentions {n}." for n in names)
 
 
 def default_embedder(model_dir: Path) -> Embedder:
@@ -288,8 +289,7 @@ class Engine:
 
     # -- reviews and critics -------------------------------------------------------------------
     def critics(self) -> list[Review]:
-        snap = self._require().snapshot
-        return sorted(snap.reviews.values(), key=lambda r: (r.display_name.lower(), r.id))
+        return list(self._require().snapshot.reviews_by_name)
 
     def find_review(self, name: str) -> Review:
         wanted = " ".join(name.split()).lower()
@@ -379,17 +379,13 @@ class Engine:
         if names and len(missing) == len(names):
             return self._not_covered(question, qvec, missing, hits, t0, timings, scope=scope)
 
+        fallback: str | None = None
         if self.llm is not None and use_llm:
-            try:
-                answer = self.llm.answer(
-                    question, [h.scored() for h in hits], dict(reviews), on_delta=on_delta
-                )
-                return self._finish(answer, t0, timings)
-            except LLMError as err:
-                log.warning("LLM failed (%s); answering extractively", err.reason)
-                fallback: str | None = err.reason
-        else:
-            fallback = None
+            llm_answer, fallback = self._try_llm(
+                question, [h.scored() for h in hits], reviews, on_delta
+            )
+            if llm_answer is not None:
+                return self._finish(llm_answer, t0, timings)
         aliases = [a for n in names for a in full_names(n, searcher.passages_naming(n))]
         text, citations = extractive.answer_question(
             question, qvec, hits, searcher.snapshot, [*names, *aliases]
@@ -397,7 +393,7 @@ class Engine:
         if not citations:
             return self._not_covered(question, qvec, [], hits, t0, timings, fallback, scope)
         if missing:
-            text += "\n\n" + " ".join(f"No review mentions {n}." for n in missing)
+            text += "\n\n" + _no_mention(missing)
         answer = Answer(
             question, text, True, "extractive", citations, tuple(h.scored() for h in hits),
             fallback_reason=fallback,
@@ -416,10 +412,7 @@ class Engine:
         scope: set[str] | None = None,
     ) -> Answer:
         """found=False: say so plainly; offer the closest passages only if they are related."""
-        if missing:
-            text = " ".join(f"No review mentions {n}." for n in missing)
-        else:
-            text = "No review covers that question."
+        text = _no_mention(missing) if missing else "No review covers that question."
         searcher = self._require()
         # Offer the sentences closest to what is left of the question without the missing
         # names ("Hans Zimmer's score" → "score"), only if they are close enough to be useful.
@@ -429,18 +422,33 @@ class Engine:
         if rest != question and rest.strip():
             qvec = self.embedder.embed_query(rest)
             hits = searcher.search(rest, qvec, k=self.default_k, review_ids=scope)
-        cands, vecs = extractive._sentences_of(hits, searcher.snapshot)
-        sims = vecs @ qvec
-        best = [cands[i] for i in np.argsort(-sims)[:2] if sims[i] >= RELATED]
-        citations = extractive.cite(best, searcher.snapshot.reviews)
+        citations = extractive.closest_sentences(qvec, hits, searcher.snapshot, RELATED)
         if citations:
-            closest = "\n".join(f"- **{c.name}**: “{c.quote}” [{c.n}]" for c in citations)
-            text += f"\nThe closest passages:\n{closest}"
+            text += "\nThe closest passages:\n" + "\n".join(extractive.quote_lines(citations))
         answer = Answer(
             question, text, False, "extractive", citations, tuple(h.scored() for h in hits),
             fallback_reason=fallback,
         )  # fmt: skip
         return self._finish(answer, t0, timings)
+
+    def _try_llm(
+        self,
+        question: str,
+        passages: list[ScoredPassage],
+        reviews: dict[str, Review],
+        on_delta: Callable[[str], None] | None,
+        summary_of: Review | None = None,
+    ) -> tuple[Answer | None, str | None]:
+        """(the LLM's verified answer, None), or (None, why it failed: shown with the fallback)."""
+        assert self.llm is not None
+        try:
+            answer = self.llm.answer(
+                question, passages, reviews, on_delta=on_delta, summary_of=summary_of
+            )
+        except LLMError as err:
+            log.warning("LLM failed (%s); answering extractively", err.reason)
+            return None, err.reason
+        return answer, None
 
     def _finish(self, answer: Answer, t0: float, timings: dict[str, float]) -> Answer:
         total = (time.perf_counter() - t0) * 1e3
@@ -457,20 +465,14 @@ class Engine:
         passages = [
             searcher.snapshot.passages[i] for i in searcher.snapshot.rows_by_review[review.id]
         ]
-        from .models import ScoredPassage
-
         scored = [ScoredPassage(p, 1.0) for p in passages]
         fallback: str | None = None
         if self.llm is not None and use_llm:
-            try:
-                answer = self.llm.answer(
-                    question, scored, dict(searcher.snapshot.reviews),
-                    on_delta=on_delta, summary_of=review,
-                )  # fmt: skip
-                return self._finish(answer, t0, {})
-            except LLMError as err:
-                log.warning("LLM failed (%s); summarising extractively", err.reason)
-                fallback = err.reason
+            llm_answer, fallback = self._try_llm(
+                question, scored, searcher.snapshot.reviews, on_delta, summary_of=review
+            )
+            if llm_answer is not None:
+                return self._finish(llm_answer, t0, {})
         if self._aspects is None:
             self._aspects = self.embedder.embed_documents([q for _, q in extractive.ASPECTS])
         text, citations = extractive.summarise_review(review, searcher.snapshot, self._aspects)

@@ -83,6 +83,11 @@ class Snapshot:
         return self.reviews[ref.review_id].body[ref.start : ref.end]
 
     @cached_property
+    def reviews_by_name(self) -> tuple[Review, ...]:
+        """Every review, sorted by display name (then id): computed once per generation."""
+        return tuple(sorted(self.reviews.values(), key=lambda r: (r.display_name.lower(), r.id)))
+
+    @cached_property
     def row_of(self) -> dict[str, int]:
         """Passage id → row."""
         return {p.id: i for i, p in enumerate(self.passages)}

@@ -121,20 +121,33 @@ def _quote(text: str) -> str:
     return f"“{text}”"
 
 
-def write_answer(citations: Sequence[Citation]) -> str:
-    """Quotes grouped by review, in citation order: `**Name**: “…” [1] “…” [2]`."""
-    lines: list[str] = []
+def quote_lines(citations: Sequence[Citation]) -> list[str]:
+    """One line per review, quotes in citation order: `- **Name**: “…” [1] “…” [2]`."""
     groups: dict[str, list[Citation]] = {}
     for c in citations:
         groups.setdefault(c.review_id, []).append(c)
-    n_reviews = len(groups)
-    lines.append(
-        "One review speaks to this:" if n_reviews == 1 else f"{n_reviews} reviews speak to this:"
+    return [
+        f"- **{cites[0].name}**: " + " ".join(f"{_quote(c.quote)} [{c.n}]" for c in cites)
+        for cites in groups.values()
+    ]
+
+
+def write_answer(citations: Sequence[Citation]) -> str:
+    """A one-line lead-in, then the quotes grouped by review."""
+    lines = quote_lines(citations)
+    lead = (
+        "One review speaks to this:" if len(lines) == 1 else f"{len(lines)} reviews speak to this:"
     )
-    for cites in groups.values():
-        quoted = " ".join(f"{_quote(c.quote)} [{c.n}]" for c in cites)
-        lines.append(f"- **{cites[0].name}**: {quoted}")
-    return "\n".join(lines)
+    return "\n".join([lead, *lines])
+
+
+def closest_sentences(
+    qvec: np.ndarray, hits: Sequence[Hit], snap: Snapshot, floor: float, n: int = 2
+) -> tuple[Citation, ...]:
+    """Up to `n` sentences of the retrieved passages with cosine ≥ `floor`, best first."""
+    cands, vecs = _sentences_of(hits, snap)
+    sims = vecs @ qvec
+    return cite([cands[i] for i in np.argsort(-sims)[:n] if sims[i] >= floor], snap.reviews)
 
 
 def answer_question(
