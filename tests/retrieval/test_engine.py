@@ -58,10 +58,25 @@ def test_unknown_person_is_refused_plainly(engine: Engine) -> None:
 
 
 def test_off_topic_question_is_not_padded_with_quotes(engine: Engine) -> None:
-    """A question about nothing in the reviews is refused rather than padded."""
-    answer = engine.ask("What is the capital of Australia?")
+    """Questions about nothing in the reviews are refused with no quotes at all."""
+    named = engine.ask("What is the capital of Australia?")
+    assert (named.found, named.text, named.citations) == (
+        False, "No review mentions Australia.", ()
+    )  # fmt: skip
+    unnamed = engine.ask("what is the weather like tomorrow?")
+    assert (unnamed.found, unnamed.text, unnamed.citations) == (
+        False, "No review covers that question.", ()
+    )  # fmt: skip
+
+
+def test_missing_name_offers_only_related_sentences(engine: Engine) -> None:
+    """'Hans Zimmer's score': refused, and any closest sentences offered are verified quotes."""
+    answer = engine.ask("What did critics say about Hans Zimmer's score?")
     assert not answer.found
-    assert answer.citations == () or "closest" in answer.text
+    assert answer.text.startswith("No review mentions Hans Zimmer.")
+    assert len(answer.citations) <= 2
+    for c in answer.citations:
+        assert c.verified and f"“{c.quote}” [{c.n}]" in answer.text
 
 
 def test_rating_question_quotes_only_the_rating(engine: Engine) -> None:
