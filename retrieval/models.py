@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
 from typing import Any, Literal
 
 
@@ -87,6 +88,37 @@ class Citation:
 
 
 Mode = Literal["extractive", "llm"]
+PartKind = Literal["text", "quote", "name", "break"]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One run of an answer, in reading order; adapters render parts, `retrieval` never writes
+    Markdown.
+
+    - `text`:  prose (an LLM's own words, a lead-in line); shown as plain text.
+    - `quote`: a critic's verbatim words, without quote marks; `n` is its citation number
+      (before verification: the 1-based number of the passage the answerer cites, or None).
+    - `name`:  a critic's display name heading their quotes (adapters may bold it).
+    - `break`: a line break.
+    """
+
+    kind: PartKind
+    text: str = ""
+    n: int | None = None
+
+
+def render_plain(parts: Sequence[Part]) -> str:
+    """Parts as plain text: quotes in curly quotes followed by their marker, “…” [n]."""
+    out: list[str] = []
+    for part in parts:
+        if part.kind == "quote":
+            out.append(f"“{part.text}”" + (f" [{part.n}]" if part.n is not None else ""))
+        elif part.kind == "break":
+            out.append("\n")
+        else:
+            out.append(part.text)
+    return "".join(out).strip()
 
 
 @dataclass(frozen=True)
@@ -106,6 +138,9 @@ class Answer:
     tokens: dict[str, Any] = field(default_factory=dict)
     # Quote verification counts for LLM answers: {"verified", "recited", "dropped"}.
     quotes: dict[str, int] = field(default_factory=dict)
+    # The answer as structured parts (prose, quotes with citation numbers); `text` is their
+    # plain rendering. Empty for answers built before parts existed.
+    parts: tuple[Part, ...] = ()
 
     def sources(self) -> list[Citation]:
         """One citation per cited review, in first-cited order (for a sources list)."""
@@ -126,6 +161,7 @@ class Answer:
             "fallback_reason": self.fallback_reason,
             "tokens": self.tokens,
             "quotes": self.quotes,
+            "parts": [asdict(p) for p in self.parts],
         }
 
 
