@@ -73,7 +73,9 @@ def outputs() -> dict[Path, str]:
 def main(argv: list[str]) -> int:
     files = outputs()
     if "--check" in argv:
-        stale = [p.name for p, text in files.items() if not p.is_file() or p.read_text("utf-8") != text]
+        stale = [
+            p.name for p, text in files.items() if not p.is_file() or p.read_text("utf-8") != text
+        ]
         if stale:
             print(f"out of date: {', '.join(stale)} (run python data/eval/split.py)")
             return 1
