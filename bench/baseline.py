@@ -4,12 +4,22 @@ Fixed 1,000-character chunks with 200 characters of overlap (langchain-text-spli
 `RecursiveCharacterTextSplitter`) over the same review bodies, embedded with the same model, in a
 Chroma collection (cosine), searched dense-only for the top k. No lexical side, no diversity, no
 filters: what a tutorial RAG pipeline does.
+
+Its evidence recall on any labelled question file, with the same definition `reviewbot eval`
+uses (`retrieval.evaluation.evidence_recall`):
+
+    python -m bench.baseline data/eval/holdout.jsonl [-k 8] [--json]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import re
+import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +27,9 @@ from typing import Any
 import numpy as np
 
 from retrieval.embeddings import Embedder
+from retrieval.evaluation import Question, evidence_recall, load_questions
+
+REPO = Path(__file__).resolve().parents[1]
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
@@ -86,3 +99,54 @@ class Baseline:
         qvec = self._embedder.embed_query(question)
         res = self._col.query(query_embeddings=[qvec], n_results=min(k, len(self.chunks)))
         return [self.chunks[int(i)] for i in res["ids"][0]]
+
+
+def baseline_evidence_recall(base: Baseline, questions: Sequence[Question], k: int) -> float | None:
+    """Evidence recall of the baseline's top-k chunks on the labelled answerable questions."""
+    return evidence_recall(
+        (q.relevant, [(c.review_id, c.text) for c in base.search(q.question, k)])
+        for q in questions
+        if q.answerable and q.relevant
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.baseline",
+        description="Evidence recall of the naive RAG baseline on labelled question files.",
+    )
+    parser.add_argument("questions", type=Path, nargs="+", metavar="QUESTIONS.jsonl")
+    parser.add_argument("-k", type=int, default=8, help="chunks retrieved (default 8)")
+    parser.add_argument("--data", type=Path, default=REPO / "data" / "reviews")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    from retrieval.onnx_embedding import default_embedder
+
+    models = Path(os.environ.get("REVIEWBOT_MODEL_DIR") or REPO / ".reviewbot" / "models")
+    base = Baseline.build(args.data, default_embedder(models))
+    out = {}
+    for path in args.questions:
+        questions = load_questions(path)
+        answerable = [q for q in questions if q.answerable and q.relevant]
+        out[str(path)] = {
+            "k": args.k,
+            "questions": len(answerable),
+            "phrases": sum(len(p) for q in answerable for p in (q.relevant or {}).values()),
+            "evidence_recall": baseline_evidence_recall(base, questions, args.k),
+        }
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        for path, row in out.items():
+            print(
+                f"{path}: baseline evidence_recall {row['evidence_recall']} "
+                f"(k={row['k']}, {row['questions']} answerable questions, {row['phrases']} phrases)"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -31,6 +31,7 @@ from bench import synth
 from bench.baseline import Baseline
 from bench.scale import pct
 from bench.vectors import PooledEmbedder
+from retrieval import evaluation
 from retrieval.engine import Engine
 from retrieval.evaluation import dev_set_path
 from retrieval.onnx_embedding import OnnxEmbedder, onnx_model_file
@@ -179,15 +180,12 @@ def llm_overhead(
 
 
 def evidence_recall(retrieved: list[list[tuple[str, str]]], items: list[dict[str, Any]]) -> float:
-    """Share of (question, evidence phrase) pairs found verbatim in a retrieved passage of the
-    right review; `retrieved[i]` = [(review_id, text)] for answerable question i."""
-    hit = total = 0
-    for got, item in zip(retrieved, items, strict=True):
-        for review_id, phrases in item["relevant"].items():
-            for phrase in phrases:
-                total += 1
-                hit += any(rid == review_id and phrase in text for rid, text in got)
-    return hit / total if total else float("nan")
+    """`retrieval.evaluation.evidence_recall` (the one definition) over answerable dev items;
+    `retrieved[i]` = [(review_id, text)] for item i."""
+    got = evaluation.evidence_recall(
+        (item["relevant"], passages) for item, passages in zip(items, retrieved, strict=True)
+    )
+    return float("nan") if got is None else got
 
 
 def quality(engine: Engine, emb: OnnxEmbedder, ks: tuple[int, ...], rounds: int) -> dict[str, Any]:

@@ -218,7 +218,7 @@ def _run(args: argparse.Namespace) -> int:
                 url = f" <{row['url']}>" if row["url"] else ""
                 print(f"{row['name']} [{row['review_id']}]{rating}{url}")
     elif args.command == "eval":
-        from retrieval.evaluation import load_questions, run_eval
+        from retrieval.evaluation import format_metrics, load_questions, run_eval
 
         questions = load_questions(args.questions)
         snap = engine.snapshot()
@@ -229,8 +229,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(result, ensure_ascii=False, indent=2))
         else:
-            for key, value in result["metrics"].items():
-                print(f"{key:20} {value}")
+            print("\n".join(format_metrics(result["metrics"])))
     return 0
 
 

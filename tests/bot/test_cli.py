@@ -189,3 +189,27 @@ def test_shipped_dev_set_matches_the_shared_one() -> None:
     if not shared.is_file():
         pytest.skip("no ../shared beside this clone; the shipped copy is used as is")
     assert shipped.read_bytes() == shared.read_bytes()
+
+
+def test_eval_text_report_has_a_legend_and_a_type_table(
+    env: Path, built_index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`reviewbot eval` without --json explains each metric on its line and breaks down by type."""
+    from retrieval.evaluation import LEGEND
+
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "a", "question": KEANU, "type": "named",
+         "relevant": {"total-banger": ["For me his inclusion was a thrill"]}},
+        {"id": "b", "question": "Did anyone mention Donnie Yen?", "type": "unanswerable",
+         "answerable": False, "relevant": {}},
+    ]  # fmt: skip
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    where = ["--data", str(REVIEWS), "--index", str(built_index)]
+    code, out, _ = run(capsys, "eval", str(questions), "--no-llm", *where)
+    assert code == 0
+    lines = out.splitlines()
+    for key, meaning in LEGEND.items():
+        assert any(line.startswith(key) and line.endswith(meaning) for line in lines), key
+    assert "by type:" in lines
+    assert any(line.split()[:1] == ["unanswerable"] for line in lines)
