@@ -668,7 +668,8 @@ def render(r: dict[str, Any], command: str) -> str:
         "Baseline (`bench/baseline.py`): `RecursiveCharacterTextSplitter(chunk_size=1000, "
         f"chunk_overlap=200)` → {q['baseline_chunks']} chunks, same model, Chroma (cosine), "
         f"dense top-k. Ours: {q['ours_passages']} passages, hybrid search. Evidence recall = "
-        "share of pairs whose phrase occurs verbatim in a retrieved passage of that review.\n"
+        "share of pairs whose phrase occurs verbatim (after quote normalisation) in a retrieved "
+        "passage of that review — `retrieval.evaluation.evidence_recall`, as `reviewbot eval`.\n"
     )
     add(
         "| k | recall ours | recall baseline | ratio | retrieval ms ours | baseline | "
