@@ -1,6 +1,7 @@
 """Settings, built once at the entry point from the environment (and `.env`) and passed in.
 
-Nothing here runs at import time: call `load_settings()`.
+Nothing here runs at import time: call `load_settings()`. Default values live in
+`retrieval/defaults.py`.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-DEFAULT_DATA_DIR = Path("data/reviews")
-DEFAULT_INDEX_DIR = Path(".reviewbot/index")
-DEFAULT_MODEL_DIR = Path(".reviewbot/models")
-DEFAULT_LLM_MODEL = "gpt-4o-mini"
+from retrieval import defaults
+
+DEFAULT_DATA_DIR = defaults.DATA_DIR
+DEFAULT_INDEX_DIR = defaults.INDEX_DIR
+DEFAULT_MODEL_DIR = defaults.MODEL_DIR
+DEFAULT_LLM_MODEL = defaults.LLM_MODEL
 
 
 class SettingsError(ValueError):
@@ -31,14 +34,16 @@ class Settings:
     openai_api_key: str | None = field(default=None, repr=False)
     openai_base_url: str | None = None
     llm_model: str = DEFAULT_LLM_MODEL
-    llm_timeout: float = 20.0
-    llm_max_retries: int = 2
-    llm_context_tokens: int = 16000
-    llm_answer_tokens: int = 600
+    llm_timeout: float = defaults.LLM_TIMEOUT
+    llm_max_retries: int = defaults.LLM_MAX_RETRIES
+    llm_context_tokens: int = defaults.LLM_CONTEXT_TOKENS
+    llm_answer_tokens: int = defaults.LLM_ANSWER_TOKENS
+    # The reply is cut at a sentence boundary after this many characters (at most 4000).
+    llm_max_answer_chars: int = defaults.LLM_MAX_ANSWER_CHARS
     no_llm: bool = False
     # Questions
-    max_question_chars: int = 1000
-    default_k: int = 8
+    max_question_chars: int = defaults.MAX_QUESTION_CHARS
+    default_k: int = defaults.K
     # Discord
     discord_token: str | None = field(default=None, repr=False)
     discord_guild_id: int | None = None
@@ -87,12 +92,20 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         openai_api_key=_get(env, "OPENAI_API_KEY"),
         openai_base_url=_get(env, "OPENAI_BASE_URL"),
         llm_model=_get(env, "REVIEWBOT_LLM_MODEL") or DEFAULT_LLM_MODEL,
-        llm_timeout=_num(env, "REVIEWBOT_LLM_TIMEOUT", float, 20.0),
-        llm_max_retries=_num(env, "REVIEWBOT_LLM_MAX_RETRIES", int, 2),
-        llm_context_tokens=_num(env, "REVIEWBOT_LLM_CONTEXT_TOKENS", int, 16000),
-        llm_answer_tokens=_num(env, "REVIEWBOT_LLM_ANSWER_TOKENS", int, 600),
-        max_question_chars=_num(env, "REVIEWBOT_MAX_QUESTION_CHARS", int, 1000),
-        default_k=_num(env, "REVIEWBOT_K", int, 8),
+        llm_timeout=_num(env, "REVIEWBOT_LLM_TIMEOUT", float, defaults.LLM_TIMEOUT),
+        llm_max_retries=_num(env, "REVIEWBOT_LLM_MAX_RETRIES", int, defaults.LLM_MAX_RETRIES),
+        llm_context_tokens=_num(
+            env, "REVIEWBOT_LLM_CONTEXT_TOKENS", int, defaults.LLM_CONTEXT_TOKENS
+        ),
+        llm_answer_tokens=_num(env, "REVIEWBOT_LLM_ANSWER_TOKENS", int, defaults.LLM_ANSWER_TOKENS),
+        llm_max_answer_chars=min(
+            _num(env, "REVIEWBOT_LLM_MAX_ANSWER_CHARS", int, defaults.LLM_MAX_ANSWER_CHARS),
+            defaults.LLM_MAX_ANSWER_CHARS_CAP,
+        ),
+        max_question_chars=_num(
+            env, "REVIEWBOT_MAX_QUESTION_CHARS", int, defaults.MAX_QUESTION_CHARS
+        ),
+        default_k=_num(env, "REVIEWBOT_K", int, defaults.K),
         discord_token=_get(env, "DISCORD_TOKEN"),
         discord_guild_id=_num(env, "DISCORD_GUILD_ID", int, None),
         discord_admin_role_id=_num(env, "REVIEWBOT_ADMIN_ROLE_ID", int, None),

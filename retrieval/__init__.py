@@ -1,0 +1,127 @@
+"""reviewbot's core: review files → passages → index → search → verified, cited answers.
+
+This is the public API; adapters (bot/, bench/) import these names and nothing deeper (a test
+walks bot/ to hold it). Names load on first use, so `import retrieval` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from . import defaults
+    from .embeddings import Embedder
+    from .engine import Engine
+    from .errors import (
+        BackendError,
+        BadQuestion,
+        DataDirError,
+        IndexDirError,
+        IndexMismatch,
+        LLMError,
+        ReindexBusy,
+        ReviewbotError,
+        ReviewFileError,
+        StoreError,
+        UnknownCritic,
+        UserError,
+    )
+    from .evaluation import dev_set_path, load_questions, run_eval
+    from .indexing import Progress
+    from .llm import LLM, Completion, OpenAICompletion, Usage
+    from .models import (
+        Answer,
+        Citation,
+        IndexReport,
+        Part,
+        Passage,
+        Rejected,
+        Review,
+        ScoredPassage,
+        render_plain,
+    )
+
+_WHERE = {
+    "defaults": "",
+    "Embedder": "embeddings",
+    "Engine": "engine",
+    **dict.fromkeys(
+        [
+            "BackendError",
+            "BadQuestion",
+            "DataDirError",
+            "IndexDirError",
+            "IndexMismatch",
+            "LLMError",
+            "ReindexBusy",
+            "ReviewbotError",
+            "ReviewFileError",
+            "StoreError",
+            "UnknownCritic",
+            "UserError",
+        ],
+        "errors",
+    ),
+    **dict.fromkeys(["dev_set_path", "load_questions", "run_eval"], "evaluation"),
+    "Progress": "indexing",
+    **dict.fromkeys(["LLM", "Completion", "OpenAICompletion", "Usage"], "llm"),
+    **dict.fromkeys(
+        [
+            "Answer",
+            "Citation",
+            "IndexReport",
+            "Part",
+            "Passage",
+            "Rejected",
+            "Review",
+            "ScoredPassage",
+            "render_plain",
+        ],
+        "models",
+    ),
+}
+
+__all__ = [
+    "LLM",
+    "Answer",
+    "BackendError",
+    "BadQuestion",
+    "Citation",
+    "Completion",
+    "DataDirError",
+    "Embedder",
+    "Engine",
+    "IndexDirError",
+    "IndexMismatch",
+    "IndexReport",
+    "LLMError",
+    "OpenAICompletion",
+    "Part",
+    "Passage",
+    "Progress",
+    "ReindexBusy",
+    "Rejected",
+    "Review",
+    "ReviewFileError",
+    "ReviewbotError",
+    "ScoredPassage",
+    "StoreError",
+    "UnknownCritic",
+    "Usage",
+    "UserError",
+    "defaults",
+    "dev_set_path",
+    "load_questions",
+    "render_plain",
+    "run_eval",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'retrieval' has no attribute {name!r}")
+    module = importlib.import_module(f"retrieval.{_WHERE[name] or name}")
+    value = module if not _WHERE[name] else getattr(module, name)
+    globals()[name] = value
+    return value

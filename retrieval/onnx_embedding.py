@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.defaults import MODEL_DIR
 from retrieval.embeddings import (
     MODEL_DIM,
     MODEL_MAX_TOKENS,
@@ -33,7 +34,7 @@ from retrieval.embeddings import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CACHE_DIR = Path(".reviewbot/models")
+DEFAULT_CACHE_DIR = MODEL_DIR
 OPSET = 17
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 

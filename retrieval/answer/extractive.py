@@ -2,25 +2,25 @@
 
 `answer_question` scores the sentences of the retrieved passages against the question (meaning,
 shared terms, names asked about), keeps the best one or two per review above a relevance floor,
-and writes them grouped by critic, each quote cited `[n]`. `summarise_review` picks 3–5
-sentences of one review that cover different aspects (verdict, story, action, acting, craft).
+and drafts them as parts grouped by critic, each quote claimed from the passage it came from.
+`summarise_review` picks 3–5 sentences of one review that cover different aspects (verdict,
+story, action, acting, craft; for a film in a series, how it measures up to the series).
 Sentence vectors come from the index, so answering embeds nothing but the question.
-Every quote is a span of the review body, and is checked against it all the same.
+Every quote is a span of the review body, and is verified (`quotes.verify`) all the same.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..lexical import terms
-from ..models import Citation, Review
+from ..models import Part, Passage, Review
 from ..search import Hit
 from ..store import Snapshot
-from .quotes import occurs_in
 
 MIN_SENTENCE_SCORE = 0.40  # below this a sentence is not about the question
 RELATIVE_FLOOR = 0.70  # ...nor when it scores under this share of the best sentence
@@ -98,56 +98,49 @@ def pick_quotes(scored: list[Sentence], *, per_review: int = 2) -> list[Sentence
     return [s for picks in ranked for s in sorted(picks, key=lambda s: s.start)]
 
 
-def cite(quotes: list[Sentence], reviews: dict[str, Review]) -> tuple[Citation, ...]:
-    out = []
-    for n, q in enumerate(quotes, 1):
-        r = reviews[q.review_id]
-        out.append(
-            Citation(
-                n,
-                r.id,
-                r.display_name,
-                r.critic,
-                r.outlet,
-                r.url,
-                q.text,
-                occurs_in(q.text, r.body),
-            )
-        )
-    return tuple(out)
+def _passage_numbers(hits: Sequence[Hit], snap: Snapshot) -> dict[tuple[str, int], int]:
+    """(review id, sentence start) → the 1-based number of the first hit holding that sentence."""
+    out: dict[tuple[str, int], int] = {}
+    for n, hit in enumerate(hits, 1):
+        a, b = snap.passage_sentences[snap.row_of[hit.passage.id]]
+        for j in range(a, b):
+            ref = snap.sentences[j]
+            out.setdefault((ref.review_id, ref.start), n)
+    return out
 
 
-def _quote(text: str) -> str:
-    return f"“{text}”"
+def quote_parts(
+    quotes: Sequence[Sentence],
+    reviews: Mapping[str, Review],
+    numbers: Mapping[tuple[str, int], int],
+) -> list[Part]:
+    """One line per review, quotes in order: name, then each quote claimed from its passage."""
+    groups: dict[str, list[Sentence]] = {}
+    for q in quotes:
+        groups.setdefault(q.review_id, []).append(q)
+    parts: list[Part] = []
+    for rid, group in groups.items():
+        parts += [Part("break"), Part("text", "- "), Part("name", reviews[rid].display_name)]
+        parts.append(Part("text", ": "))
+        for i, q in enumerate(group):
+            if i:
+                parts.append(Part("text", " "))
+            parts.append(Part("quote", q.text, numbers.get((q.review_id, q.start))))
+    return parts
 
 
-def quote_lines(citations: Sequence[Citation]) -> list[str]:
-    """One line per review, quotes in citation order: `- **Name**: “…” [1] “…” [2]`."""
-    groups: dict[str, list[Citation]] = {}
-    for c in citations:
-        groups.setdefault(c.review_id, []).append(c)
-    return [
-        f"- **{cites[0].name}**: " + " ".join(f"{_quote(c.quote)} [{c.n}]" for c in cites)
-        for cites in groups.values()
-    ]
-
-
-def write_answer(citations: Sequence[Citation]) -> str:
-    """A one-line lead-in, then the quotes grouped by review."""
-    lines = quote_lines(citations)
-    lead = (
-        "One review speaks to this:" if len(lines) == 1 else f"{len(lines)} reviews speak to this:"
-    )
-    return "\n".join([lead, *lines])
+def lead_in(reviews: int) -> str:
+    return "One review speaks to this:" if reviews == 1 else f"{reviews} reviews speak to this:"
 
 
 def closest_sentences(
     qvec: np.ndarray, hits: Sequence[Hit], snap: Snapshot, floor: float, n: int = 2
-) -> tuple[Citation, ...]:
+) -> list[Part]:
     """Up to `n` sentences of the retrieved passages with cosine ≥ `floor`, best first."""
     cands, vecs = _sentences_of(hits, snap)
     sims = vecs @ qvec
-    return cite([cands[i] for i in np.argsort(-sims)[:n] if sims[i] >= floor], snap.reviews)
+    picked = [cands[i] for i in np.argsort(-sims)[:n] if sims[i] >= floor]
+    return quote_parts(picked, snap.reviews, _passage_numbers(hits, snap))
 
 
 def answer_question(
@@ -156,12 +149,16 @@ def answer_question(
     hits: Sequence[Hit],
     snap: Snapshot,
     names: Sequence[str] = (),
-) -> tuple[str, tuple[Citation, ...]]:
-    """(answer text, citations); empty citations when no sentence is about the question."""
+) -> list[Part]:
+    """The draft answer as parts (a lead-in, then quotes grouped by review, each claimed from
+    its hit's number); [] when no sentence is about the question."""
     cands, vecs = _sentences_of(hits, snap)
     scored = score_sentences(question, qvec, cands, vecs, names)
-    citations = cite(pick_quotes(scored), snap.reviews)
-    return (write_answer(citations) if citations else ""), citations
+    picked = pick_quotes(scored)
+    if not picked:
+        return []
+    lead = Part("text", lead_in(len({q.review_id for q in picked})))
+    return [lead, *quote_parts(picked, snap.reviews, _passage_numbers(hits, snap))]
 
 
 # -- per-critic summary ------------------------------------------------------------------------
@@ -173,8 +170,24 @@ ASPECTS = (
     ("Story", "The story and writing are thin and weak, or rich and moving"),
     ("Performances", "The lead actress gives a convincing, committed performance"),
     ("Craft", "The direction, cinematography, music and sound design are striking"),
-    ("Franchise", "It lives up to the John Wick films, or falls short of them"),
 )
+_SERIES = re.compile(r"^(?:from the world of\s+)?(?P<series>[^:]+?)\s*:\s*\S", re.I)
+
+
+def franchise(film: str) -> str | None:
+    """The series a film belongs to, from its title ("From the World of X: Y" or "X: Y" → X)."""
+    m = _SERIES.match(film.strip())
+    return m.group("series") if m else None
+
+
+def aspects(film: str) -> tuple[tuple[str, str], ...]:
+    """The aspects a summary covers; a film in a series adds how it measures up to the series."""
+    series = franchise(film)
+    if series is None:
+        return ASPECTS
+    return (*ASPECTS, ("Franchise", f"It lives up to the {series} films, or falls short of them"))
+
+
 # Words that mark a sentence as the critic's judgement rather than description.
 _OPINION = re.compile(
     r"\b(great|good|best|better|excellent|fun|love[sd]?|enjoy\w*|rules|thrill\w*|impressive|"
@@ -188,7 +201,7 @@ _RATING = re.compile(r"\b\d(\.\d)?\s*(/|out of)\s*(4|5|10)\b|\b\d(\.\d)?\s*stars
 
 def summarise_review(
     review: Review, snap: Snapshot, aspect_vecs: np.ndarray
-) -> tuple[str, tuple[Citation, ...]]:
+) -> tuple[list[Part], list[Passage]]:
     """The rating when known, then the critic's own sentences on 3–5 different aspects.
 
     Each aspect takes the review's sentence closest to it (cosine), favouring judgements over
@@ -208,7 +221,8 @@ def summarise_review(
     closing = np.array([i >= 0.75 * len(keep) for i in range(len(keep))])
     sims[:, 0] += 0.1 * closing
     picks: list[tuple[str, int, float]] = []  # (label, sentence, score)
-    for a, (label, _) in enumerate(ASPECTS):
+    labels = [label for label, _ in aspects(review.film)]
+    for a, label in enumerate(labels):
         for i in np.argsort(-sims[:, a]):
             if all(int(i) != p[1] for p in picks):
                 picks.append((label, int(i), float(sims[i, a])))
@@ -218,18 +232,24 @@ def summarise_review(
     rating = [i for i, t in enumerate(texts) if _RATING.search(t)]
     if review.rating is None and rating and all(rating[-1] != p[1] for p in picks):
         picks[-1] = ("Rating", rating[-1], 1.0)
-    order = [label for label, _ in ASPECTS] + ["Rating"]
+    order = [*labels, "Rating"]
     picks.sort(key=lambda p: order.index(p[0]))
     quotes = [
         Sentence(review.id, snap.sentences[keep[i]].start, snap.sentences[keep[i]].end, texts[i])
         for _, i, _ in picks
     ]
-    citations = cite(quotes, {review.id: review})
-    head = f"**{review.display_name}** on *{review.film}*"
+    # The review's passages, numbered as a summary's prompt numbers them; each quote is claimed
+    # from the passage that holds it.
+    numbered = [snap.passages[int(r)] for r in rows]
+    numbers: dict[int, int] = {}
+    for n, r in enumerate(rows, 1):
+        a, b = snap.passage_sentences[int(r)]
+        for j in range(a, b):
+            numbers.setdefault(snap.sentences[j].start, n)
+    parts = [Part("name", review.display_name), Part("text", f" on {review.film}")]
     if review.rating:
-        head += f" — rating: {review.rating}"
-    body = "\n".join(
-        f"- {label}: {_quote(c.quote)} [{c.n}]"
-        for (label, _, _), c in zip(picks, citations, strict=True)
-    )
-    return f"{head}\n{body}", citations
+        parts.append(Part("text", f" — rating: {review.rating}"))
+    for (label, _, _), q in zip(picks, quotes, strict=True):
+        parts += [Part("break"), Part("text", f"- {label}: ")]
+        parts.append(Part("quote", q.text, numbers.get(q.start)))
+    return parts, numbered

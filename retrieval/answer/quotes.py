@@ -24,7 +24,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from ..models import Citation, Passage, Review
+from ..models import Citation, Part, Passage, Review, render_plain
 
 _TRANSLATE = str.maketrans(
     {
@@ -148,6 +148,8 @@ class Verified:
     verified: int
     recited: int
     dropped: int
+    # The verified answer as parts (quotes renumbered to citations); empty from verify_answer.
+    parts: tuple[Part, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -290,3 +292,169 @@ def verify_answer(
     for a, b, new in sorted(edits, key=lambda e: e[0], reverse=True):
         out = out[:a] + new + out[b:]
     return Verified(_tidy(out), tuple(citations), verified, recited, dropped)
+
+
+# -- parts: the one verification step for both answer modes ---------------------------------
+# Thin versions over the logic above (the same locating, counting and dropping rules); the
+# verify work (PLAN.md "Verification contract") replaces their internals.
+
+
+def _prose(text: str) -> list[Part]:
+    out: list[Part] = []
+    for i, line in enumerate(text.split("\n")):
+        if i:
+            out.append(Part("break"))
+        if line:
+            out.append(Part("text", line))
+    return out
+
+
+def parse_reply(text: str) -> list[Part]:
+    """A model's reply as prose parts and quote claims (`n` = first cited passage, or None)."""
+    parts: list[Part] = []
+    pos = 0
+    for span in find_quotes(text):
+        parts += _prose(text[pos : span.start])
+        parts.append(Part("quote", span.quote, span.cited[0] if span.cited else None))
+        pos = span.markers_end
+    parts += _prose(text[pos:])
+    return parts
+
+
+def _sentence_runs(parts: Sequence[Part]) -> list[list[Part]]:
+    """Parts split into sentences: a run ends after a break or a sentence end in prose."""
+    runs: list[list[Part]] = [[]]
+    for part in parts:
+        if part.kind != "text":
+            runs[-1].append(part)
+            if part.kind == "break":
+                runs.append([])
+            continue
+        pos = 0
+        for m in _SENTENCE_END.finditer(part.text):
+            runs[-1].append(Part("text", part.text[pos : m.end()]))
+            runs.append([])
+            pos = m.end()
+        if part.text[pos:]:
+            runs[-1].append(Part("text", part.text[pos:]))
+    return [run for run in runs if run]
+
+
+def _tidy_parts(parts: Sequence[Part]) -> list[Part]:
+    merged: list[Part] = []
+    for part in parts:
+        if part.kind == "text" and merged and merged[-1].kind == "text":
+            merged[-1] = Part("text", merged[-1].text + part.text)
+        elif part.kind != "text" or part.text:
+            merged.append(part)
+    out: list[Part] = []
+    for i, part in enumerate(merged):
+        if part.kind == "text":
+            text = re.sub(r"[ \t]+", " ", part.text)
+            text = re.sub(r" +([.,;:!?])", r"\1", text)
+            if i == 0 or merged[i - 1].kind == "break":
+                text = text.lstrip()
+            if i + 1 == len(merged) or merged[i + 1].kind == "break":
+                text = text.rstrip()
+            if not text:
+                continue
+            part = Part("text", text)
+        elif part.kind == "break" and out[-2:] == [Part("break"), Part("break")]:
+            continue
+        out.append(part)
+    while out and out[-1].kind == "break":
+        out.pop()
+    return out
+
+
+def verify(
+    parts: Sequence[Part],
+    numbered: Sequence[Passage],
+    reviews: Mapping[str, Review],
+    *,
+    only_reviews: Collection[str] | None = None,
+) -> Verified:
+    """Check every quote claim (n = its passage number in `numbered`, 1-based) and renumber the
+    kept ones to citations; see the module doc for what happens to the others."""
+    allowed = set(reviews) if only_reviews is None else set(only_reviews) & set(reviews)
+    retrieved = [p for p in numbered if p.review_id in allowed]
+    corpus_order = list(dict.fromkeys([p.review_id for p in retrieved] + sorted(allowed)))
+
+    def passage(n: int | None) -> Passage | None:
+        return numbered[n - 1] if n is not None and 1 <= n <= len(numbered) else None
+
+    def locate(quote: Part) -> tuple[str | None, bool]:
+        cited = passage(quote.n)
+        ok = cited is not None and cited.review_id in allowed
+        if ok and cited is not None:
+            source = reviews[cited.review_id].body
+            if matches(quote.text, cited.text) or matches(quote.text, source):
+                return cited.review_id, False
+        for p in retrieved:
+            if matches(quote.text, p.text):
+                return p.review_id, True
+        for rid in corpus_order:
+            if matches(quote.text, reviews[rid].body):
+                return rid, True
+        return None, False
+
+    def substantial(quote: Part) -> bool:
+        return quote.n is not None or len(quote.text.split()) >= _SUBSTANTIAL_WORDS
+
+    numbers: dict[tuple[str, str], int] = {}
+    first_of_review: dict[str, int] = {}
+    citations: list[Citation] = []
+    verified = recited = dropped = 0
+    out: list[Part] = []
+    for run in _sentence_runs(parts):
+        claims = [(p, *locate(p)) for p in run if p.kind == "quote"]
+        if (
+            claims
+            and all(rid is None for _, rid, _ in claims)
+            and any(substantial(p) for p, _, _ in claims)
+        ):
+            dropped += len(claims)
+            out += [p for p in run if p.kind == "break"]
+            continue
+        located = iter(claims)
+        for part in run:
+            if part.kind == "text":
+                out.append(part)
+                continue
+            if part.kind != "quote":
+                out.append(part)
+                continue
+            _, rid, moved = next(located)
+            if rid is None:
+                dropped += 1
+                flag = UNVERIFIED_FLAG if substantial(part) else ""
+                out.append(Part("text", part.text + flag))
+                continue
+            if not substantial(part):  # a short phrase in quotes that does occur: left as is
+                out.append(Part("text", f"“{part.text}”"))
+                continue
+            if moved or part.n is None:
+                recited += 1
+            else:
+                verified += 1
+            key = (rid, normalize(part.text))
+            if key not in numbers:
+                numbers[key] = len(citations) + 1
+                first_of_review.setdefault(rid, numbers[key])
+                r = reviews[rid]
+                citations.append(
+                    Citation(
+                        numbers[key], rid, r.display_name, r.critic, r.outlet, r.url, part.text,
+                        True,
+                    )
+                )  # fmt: skip
+            out.append(Part("quote", part.text, numbers[key]))
+
+    def renumber(m: re.Match[str]) -> str:
+        refs = [p.review_id for p in (passage(n) for n in _numbers(m.group())) if p]
+        kept = sorted({first_of_review[r] for r in refs if r in first_of_review})
+        return "".join(f"[{n}]" for n in kept)
+
+    out = [Part("text", _ANY_MARKER.sub(renumber, p.text)) if p.kind == "text" else p for p in out]
+    final = tuple(_tidy_parts(out))
+    return Verified(render_plain(final), tuple(citations), verified, recited, dropped, final)

@@ -165,12 +165,12 @@ def test_failed_reindex_leaves_previous_index_usable(
 
 def test_one_reindex_at_a_time(engine: Engine) -> None:
     """A second concurrent reindex is refused with ReindexBusy."""
-    assert engine._indexing.acquire(blocking=False)
+    assert engine._indexer._indexing.acquire(blocking=False)
     try:
         with pytest.raises(ReindexBusy):
             engine.index()
     finally:
-        engine._indexing.release()
+        engine._indexer._indexing.release()
 
 
 def test_index_built_by_another_model_is_refused_then_rebuilt(

@@ -14,7 +14,7 @@ from discord_harness import ADMIN_ROLE_ID, REVIEWS, Harness, MakeHarness, Wire
 
 from bot.config import Settings, load_settings
 from bot.discord import ReviewBot, create_bot
-from retrieval.answer.llm import answerer_from_settings
+from bot.wiring import llm_from_settings
 from retrieval.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -72,7 +72,7 @@ def llm_engine(engine: Engine, llm_server: FakeLLM) -> Engine:
         engine.data_dir,
         engine.index_dir,
         embedder=engine.embedder,
-        llm=answerer_from_settings(settings),
+        llm=llm_from_settings(settings),
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.config import load_settings
-from retrieval.answer.llm import answerer_from_settings
+from bot.wiring import llm_from_settings
 from retrieval.engine import Engine
 from tests.llm_server import Reply
 
@@ -41,7 +41,7 @@ def test_done_when_through_the_engine(fake_llm, index_dir):
     settings = load_settings(
         {"OPENAI_BASE_URL": fake_llm.base_url, "REVIEWBOT_LLM_TIMEOUT": "5"}, dotenv=False
     )
-    engine = Engine(DATA_DIR, index_dir, llm=answerer_from_settings(settings))
+    engine = Engine(DATA_DIR, index_dir, llm=llm_from_settings(settings))
     doc = engine.ask("What did critics say about Keanu's cameo?").to_json()
 
     assert doc["mode"] == "llm" and doc["fallback_reason"] is None
@@ -60,7 +60,7 @@ def test_llm_failure_falls_back_to_extractive_through_the_engine(fake_llm, index
     settings = load_settings(
         {"OPENAI_BASE_URL": fake_llm.base_url, "REVIEWBOT_LLM_MAX_RETRIES": "1"}, dotenv=False
     )
-    engine = Engine(DATA_DIR, index_dir, llm=answerer_from_settings(settings))
+    engine = Engine(DATA_DIR, index_dir, llm=llm_from_settings(settings))
     doc = engine.ask("What did critics say about Keanu's cameo?").to_json()
     assert doc["mode"] == "extractive"
     assert doc["fallback_reason"] == "the LLM server failed (HTTP 500) after 1 retry"

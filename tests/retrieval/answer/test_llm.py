@@ -1,4 +1,5 @@
-"""OpenAIAnswerer through the real openai SDK against the fake server in tests/llm_server.py."""
+"""LLM answers (prompting + OpenAICompletion + the pipeline's verify step) through the real openai
+SDK against the fake server in tests/llm_server.py."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import time
 import pytest
 
 from bot.config import load_settings
-from retrieval.answer.llm import NOT_FOUND, OpenAIAnswerer, answerer_from_settings
+from bot.wiring import llm_from_settings
 from retrieval.answer.quotes import find_quotes
 from retrieval.budget import Budget
 from retrieval.corpus import load_reviews
 from retrieval.errors import LLMError
+from retrieval.llm import LLM, NOT_FOUND
 from retrieval.models import Passage, ScoredPassage
+from retrieval.pipeline import llm_answer
 from tests.llm_server import FakeLLM, Reply
 
 ACTION = "The action is excellent \u2013 as is the standard for the entire franchise"
@@ -22,6 +25,16 @@ BANGER = "so it is not surprising to me that BALLERINA has arrived as a total ba
 STORY = "Ballerina\u2019s story is easily its weakest aspect."
 REAL = "His appearances are shoehorned, stopping the narrative flow dead in its tracks."
 INVENTED = "Ana de Armas dances through every frame like a prima ballerina of death."
+
+
+class OpenAIAnswerer:
+    """An LLM (OpenAI-compatible completion + prompter) answering through `llm_answer`."""
+
+    def __init__(self, **kw) -> None:
+        self.llm = LLM.openai(**kw)
+
+    def answer(self, question, passages, reviews, **kw):
+        return llm_answer(self.llm, question, passages, reviews, **kw)
 
 
 @pytest.fixture
@@ -56,7 +69,7 @@ def test_streamed_answer_is_verified_and_reports_usage(make, fake_llm, passages,
     answer = make().answer("How is the action?", passages, shipped, on_delta=chunks.append)
     assert "".join(chunks) == reply and len(chunks) > 3
     assert answer.mode == "llm" and answer.found
-    assert answer.text == reply
+    assert answer.text == f"Film Review says “{ACTION}” [1], and total-banger says it “{BANGER}” [2]."
     assert [(c.n, c.review_id, c.verified) for c in answer.citations] == [
         (1, "film-review-ballerina", True),
         (2, "total-banger", True),
@@ -122,7 +135,7 @@ def test_done_when_miscited_real_sentence_is_recited_and_invented_one_is_not_quo
     assert (c["review_id"], c["quote"], c["verified"]) == ("film-review-ballerina", REAL, True)
     assert "prima ballerina of death" not in answer.text
     assert [s.quote for s in find_quotes(answer.text)] == [REAL]
-    assert answer.text == f'Film Stories notes that "{REAL}" [1].'
+    assert answer.text == f"Film Stories notes that “{REAL}” [1]."
 
 
 def test_not_found_reply_sets_found_false(make, fake_llm, passages, shipped):
@@ -147,7 +160,7 @@ def test_server_refusing_stream_options_still_answers_with_estimated_tokens(
 ):
     """A 400 about stream_options is retried without it (free retry); tokens are estimated."""
     with FakeLLM(refuse_stream_options=True) as server:
-        server.script(Reply(f'"{ACTION}" [1]'))
+        server.script(Reply(f'"{ACTION}" [1]'), Reply(f'"{ACTION}" [1]'))
         answerer = OpenAIAnswerer(
             api_key=None, base_url=server.base_url, model="m", timeout=2.0, max_retries=0,
             context_tokens=8000, answer_tokens=500, encoding=byte_encoding,
@@ -341,12 +354,28 @@ def test_context_budget_keeps_best_passages_that_fit(make, fake_llm, passages, s
     """With little room, only the best passages that fit are sent and reported."""
     fake_llm.script(Reply(f'"{ACTION}" [1]'))
     probe = make()
-    messages, _ = probe.build_messages("How is the action?", passages[:1], shipped)
-    first = probe._budget.count_messages(messages)
+    messages, _ = probe.llm.prompter.build_messages("How is the action?", passages[:1], shipped)
+    first = probe.llm.prompter._budget.count_messages(messages)
     answer = make(context_tokens=first + 500 + 10).answer("How is the action?", passages, shipped)
     prompt = fake_llm.requests[0]["json"]["messages"][1]["content"]
     assert prompt.count("<passage ") == 1
     assert answer.passages == (passages[0],)
+
+
+def test_reply_without_a_verifiable_quote_is_refused(make, fake_llm, passages, shipped):
+    """An answer that quotes nothing verifiable raises, so the engine answers extractively."""
+    fake_llm.script(Reply("The action is great and everyone should see it [1]."))
+    with pytest.raises(LLMError, match="the model quoted nothing verifiable"):
+        make().answer("How is the action?", passages, shipped)
+
+
+def test_long_reply_is_cut_at_a_sentence_before_verification(make, fake_llm, passages, shipped):
+    """A reply past max_answer_chars is cut at the last sentence end; quotes after it are gone."""
+    reply = f'Critics agree: "{ACTION}" [1]. ' + "Filler sentence here. " * 10 + f'"{BANGER}" [2].'
+    fake_llm.script(Reply(reply))
+    answer = make(max_answer_chars=105).answer("How is the action?", passages, shipped)
+    assert answer.text == f"Critics agree: “{ACTION}” [1]."
+    assert [c.quote for c in answer.citations] == [ACTION]
 
 
 def test_failing_on_delta_does_not_lose_the_answer(make, fake_llm, passages, shipped):
@@ -360,14 +389,14 @@ def test_failing_on_delta_does_not_lose_the_answer(make, fake_llm, passages, shi
     assert answer.quotes["verified"] == 1
 
 
-def test_answerer_from_settings(fake_llm, passages, shipped):
-    """LLM off: None. OPENAI_BASE_URL alone (no key): a working answerer for a local server."""
-    assert answerer_from_settings(load_settings({}, dotenv=False)) is None
+def test_llm_from_settings(fake_llm, passages, shipped):
+    """LLM off: None. OPENAI_BASE_URL alone (no key): a working LLM for a local server."""
+    assert llm_from_settings(load_settings({}, dotenv=False)) is None
     env = {"OPENAI_BASE_URL": fake_llm.base_url, "REVIEWBOT_LLM_MODEL": "llama3.1:8b",
            "REVIEWBOT_LLM_TIMEOUT": "3"}  # fmt: skip
-    assert answerer_from_settings(load_settings(env | {"OPENAI_API_KEY": "k"}, dotenv=False))
-    answerer = answerer_from_settings(load_settings(env, dotenv=False))
-    assert answerer is not None and answerer.model == "llama3.1:8b"
+    assert llm_from_settings(load_settings(env | {"OPENAI_API_KEY": "k"}, dotenv=False))
+    llm = llm_from_settings(load_settings(env, dotenv=False))
+    assert llm is not None and llm.model == "llama3.1:8b"
     fake_llm.script(Reply(f'"{ACTION}" [1]'))
-    assert answerer.answer("How is the action?", passages, shipped).quotes["verified"] == 1
+    assert llm_answer(llm, "How is the action?", passages, shipped).quotes["verified"] == 1
     assert fake_llm.requests[0]["json"]["model"] == "llama3.1:8b"

@@ -1,17 +1,15 @@
-"""LLM answers through any OpenAI-compatible chat API, every quote verified before it is shown.
+"""The LLM transport: one chat completion from any OpenAI-compatible server.
 
-    OpenAIAnswerer.answer(question, passages, reviews, on_delta=None, summary_of=None) -> Answer
+    Completion.complete(messages, *, deadline, on_delta=None) -> (text, Usage | None)
+    OpenAICompletion(api_key=..., base_url=..., model=..., timeout=..., max_retries=...,
+                     answer_tokens=...)
 
-1. Number the retrieved passages that fit the token budget (best first) and render the prompts
-   (`prompts/system.txt`, `answer.txt` or `summary.txt`, one `passage.txt` block per passage).
-2. Stream the reply (`stream_options.include_usage`), handing raw text to `on_delta` as it
-   arrives; one deadline (`timeout`) covers the whole answer, retries and streaming included.
-3. Verify every quote (`quotes.verify_answer`) and return `Answer(mode="llm")`.
-
+The reply streams (`stream_options.include_usage`), raw text going to `on_delta` as it arrives;
+`deadline` (a `time.monotonic()` instant) covers the whole call, retries and streaming included.
 Any failure — 401, 404 (unknown model), 429 after retries, 5xx, timeout, empty or malformed
-output — raises `LLMError` with a one-line reason that never contains the key; the engine then
-answers extractively. Retries (429, 408, 409, 5xx, connection errors) are done here rather than
-by the SDK so that they stay inside the deadline; the backoff honours `Retry-After`.
+output — raises `LLMError` with a one-line reason that never contains the key. Retries (429, 408,
+409, 5xx, connection errors) are done here rather than by the SDK so that they stay inside the
+deadline; the backoff honours `Retry-After`.
 """
 
 from __future__ import annotations
@@ -23,37 +21,49 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import openai
 
-from .. import prompts
-from ..budget import Budget, load_encoding
 from ..errors import LLMError
-from ..models import Answer, Passage, Review, ScoredPassage
-from .quotes import verify_answer
-
-if TYPE_CHECKING:
-    import tiktoken
 
 log = logging.getLogger(__name__)
 
-# The model starts its reply with this when the passages do not answer (prompts/system.txt).
-NOT_FOUND = "NOT_FOUND:"
-# Lenient: models add markdown or drop the colon.
-_NOT_FOUND_RE = re.compile(r"^[\s*_>]*NOT[ _]FOUND\b[\s:*.\-\u2013\u2014]*")
-NO_PASSAGES_TEXT = "None of the indexed reviews covers that."
 # Sent as the key to servers that need none (Ollama, llama.cpp, vLLM...): the SDK wants one.
 PLACEHOLDER_KEY = "not-needed"
-ANSWER_WORDS = 200
-SUMMARY_WORDS = 120
 _RETRY_STATUSES = {408, 409, 429}
 _BACKOFF_START = 0.5
 _BACKOFF_MAX = 4.0
 # Models that only accept the default temperature and `max_completion_tokens`.
 _REASONING = re.compile(r"^(o\d|gpt-5)")
+
+Messages = list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token use as the server reported it."""
+
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class Completion(Protocol):
+    """The LLM seam: messages in, the reply text (and the server's token count) out."""
+
+    model: str
+    timeout: float
+
+    def complete(
+        self,
+        messages: Messages,
+        *,
+        deadline: float,
+        on_delta: Callable[[str], None] | None = None,
+    ) -> tuple[str, Usage | None]: ...
 
 
 class _Retryable(Exception):
@@ -98,8 +108,8 @@ def _where(base_url: str | None) -> str:
     return f"{parts.scheme}://{host}:{parts.port}" if parts.port else f"{parts.scheme}://{host}"
 
 
-class OpenAIAnswerer:
-    """Answers from retrieved passages with an OpenAI-compatible chat model (see module doc)."""
+class OpenAICompletion:
+    """A streamed chat completion with retries inside one deadline (see the module doc)."""
 
     def __init__(
         self,
@@ -109,16 +119,14 @@ class OpenAIAnswerer:
         model: str,
         timeout: float,
         max_retries: int,
-        context_tokens: int,
         answer_tokens: int,
-        encoding: tiktoken.Encoding | None = None,
     ) -> None:
         self.model = model
         self.timeout = timeout
         self.max_retries = max_retries
+        self.answer_tokens = answer_tokens
         self._key = api_key
         self._where = _where(base_url)
-        self._budget = Budget(encoding or load_encoding(model), context_tokens, answer_tokens)
         self._client = openai.OpenAI(
             api_key=api_key or PLACEHOLDER_KEY,
             base_url=base_url,
@@ -131,134 +139,29 @@ class OpenAIAnswerer:
         # Cleared for good if the server refuses `stream_options` (tokens are then estimated).
         self._usage_in_stream = True
 
-    # -- prompt -------------------------------------------------------------------------------
-
-    def build_messages(
+    def complete(
         self,
-        question: str,
-        passages: Sequence[ScoredPassage],
-        reviews: Mapping[str, Review],
-        summary_of: Review | None = None,
-    ) -> tuple[list[dict[str, str]], list[Passage]]:
-        """The chat messages and the passages they number (1-based), best first, within budget."""
-        words = SUMMARY_WORDS if summary_of else ANSWER_WORDS
-        system = prompts.render("system", not_found=NOT_FOUND, max_words=words)
-
-        def user(block: str) -> str:
-            if summary_of is not None:
-                return prompts.render(
-                    "summary", passages=block, question=question,
-                    name=summary_of.display_name, max_words=words,
-                )  # fmt: skip
-            return prompts.render("answer", passages=block, question=question)
-
-        candidates = [sp.passage for sp in passages if sp.passage.review_id in reviews]
-        blocks = [self._block(n, p, reviews[p.review_id]) for n, p in enumerate(candidates, 1)]
-        fixed = self._budget.count_messages(
-            [{"role": "system", "content": system}, {"role": "user", "content": user("")}]
-        )
-        # Number digits can only shrink when renumbering, so the estimate stays an upper bound.
-        kept = self._budget.fit(fixed, [b + "\n" for b in blocks])
-        numbered = [candidates[i] for i in kept]
-        block = "\n".join(
-            self._block(n, p, reviews[p.review_id]) for n, p in enumerate(numbered, 1)
-        )
-        messages = [
-            {"role": "system", "content": system},
-            {"role": "user", "content": user(block)},
-        ]
-        return messages, numbered
-
-    @staticmethod
-    def _block(n: int, passage: Passage, review: Review) -> str:
-        def attr(value: str | None) -> str:
-            return (value or "").replace('"', "'").replace("<", "(").replace(">", ")")
-
-        # A review cannot close its own tag and smuggle text out of the data section.
-        text = re.sub(r"<(/?)(passage)", r"(\1\2", passage.text, flags=re.IGNORECASE)
-        return prompts.render(
-            "passage", n=n, name=attr(review.display_name), outlet=attr(review.outlet),
-            film=attr(review.film), text=text,
-        ).rstrip("\n")  # fmt: skip
-
-    # -- call ---------------------------------------------------------------------------------
-
-    def answer(
-        self,
-        question: str,
-        passages: list[ScoredPassage],
-        reviews: Mapping[str, Review],
+        messages: Messages,
         *,
+        deadline: float,
         on_delta: Callable[[str], None] | None = None,
-        summary_of: Review | None = None,
-    ) -> Answer:
-        """A verified LLM answer; raises `LLMError` (reason safe to show) when none can be had."""
-        started = time.monotonic()
-        if summary_of is not None:
-            passages = [sp for sp in passages if sp.passage.review_id == summary_of.id]
-        messages, numbered = self.build_messages(question, passages, reviews, summary_of)
-        if not numbered:
-            if passages:
-                raise LLMError("no passage fits the LLM context budget")
-            return Answer(
-                question, NO_PASSAGES_TEXT, False, "llm",
-                tokens={"prompt": 0, "completion": 0, "estimated": False},
-                quotes={"verified": 0, "recited": 0, "dropped": 0},
-            )  # fmt: skip
+    ) -> tuple[str, Usage | None]:
+        """Raw reply text and usage; raises LLMError (never holding the key)."""
         try:
-            raw, usage = self._complete(messages, started + self.timeout, on_delta)
+            text, usage = self._complete(messages, deadline, on_delta)
         except LLMError as err:
             if self._key and self._key in err.reason:  # belt and braces: never echo the key
                 raise LLMError(err.reason.replace(self._key, "***")) from None
             raise
-        generated = time.monotonic()
-
-        text, found = strip_not_found(raw)
-        if not found:
-            text = text or NO_PASSAGES_TEXT
-        checked = verify_answer(
-            text, numbered, reviews, only_reviews={summary_of.id} if summary_of else None
-        )
-        if not checked.text:
-            raise LLMError("the LLM answer held no quote that could be verified")
-        tokens = self._tokens(messages, raw, usage)
-        timings = {
-            "llm_ms": (generated - started) * 1000,
-            "verify_ms": (time.monotonic() - generated) * 1000,
-        }
-        log.info(
-            "llm answer model=%s passages=%d tokens=%s quotes=%s found=%s %.0fms",
-            self.model, len(numbered), tokens, checked.counts, found, timings["llm_ms"],
-        )  # fmt: skip
-        used = {p.id for p in numbered}
-        return Answer(
-            question=question,
-            text=checked.text,
-            found=found,
-            mode="llm",
-            citations=checked.citations,
-            passages=tuple(sp for sp in passages if sp.passage.id in used),
-            timings_ms=timings,
-            tokens=tokens,
-            quotes=checked.counts,
-        )
-
-    def _tokens(
-        self, messages: list[dict[str, str]], raw: str, usage: Any | None
-    ) -> dict[str, Any]:
         prompt = getattr(usage, "prompt_tokens", None)
         completion = getattr(usage, "completion_tokens", None)
         if isinstance(prompt, int) and isinstance(completion, int):
-            return {"prompt": prompt, "completion": completion, "estimated": False}
-        return {
-            "prompt": self._budget.count_messages(messages),
-            "completion": self._budget.count(raw),
-            "estimated": True,
-        }
+            return text, Usage(prompt, completion)
+        return text, None
 
     def _complete(
         self,
-        messages: list[dict[str, str]],
+        messages: Messages,
         deadline: float,
         on_delta: Callable[[str], None] | None,
     ) -> tuple[str, Any | None]:
@@ -284,9 +187,9 @@ class OpenAIAnswerer:
                 log.info("LLM: %s; retry %d in %.2fs", err.reason, attempt, delay)
                 time.sleep(delay)
 
-    def _request(self, messages: list[dict[str, str]], remaining: float) -> Any:
+    def _request(self, messages: Messages, remaining: float) -> Any:
         limit = "max_completion_tokens" if self._official else "max_tokens"
-        extra: dict[str, Any] = {limit: self._budget.answer_tokens}
+        extra: dict[str, Any] = {limit: self.answer_tokens}
         if not _REASONING.match(self.model):
             extra["temperature"] = 0.2
         if self._usage_in_stream:
@@ -301,7 +204,7 @@ class OpenAIAnswerer:
 
     def _chunks(
         self,
-        messages: list[dict[str, str]],
+        messages: Messages,
         remaining: float,
         deadline: float,
         timed_out: LLMError,
@@ -342,7 +245,7 @@ class OpenAIAnswerer:
 
     def _stream(
         self,
-        messages: list[dict[str, str]],
+        messages: Messages,
         deadline: float,
         on_delta: Callable[[str], None] | None,
     ) -> tuple[str, Any | None]:
@@ -352,7 +255,7 @@ class OpenAIAnswerer:
             raise timed_out
         parts: list[str] = []
         usage = None
-        display = _Display(on_delta)
+        display = on_delta or (lambda _: None)
         try:
             for chunk in self._chunks(messages, remaining, deadline, timed_out):
                 if getattr(chunk, "usage", None) is not None:
@@ -366,7 +269,6 @@ class OpenAIAnswerer:
                         raise LLMError("malformed reply from the LLM server")
                     parts.append(content)
                     display(content)
-            display.flush()
         except openai.APITimeoutError:
             raise timed_out from None
         except openai.BadRequestError as err:
@@ -394,64 +296,3 @@ class OpenAIAnswerer:
         if not text.strip():
             raise LLMError("the LLM returned an empty answer")
         return text, usage
-
-
-def strip_not_found(raw: str) -> tuple[str, bool]:
-    """(text without a leading not-found marker, found?)."""
-    text = raw.strip()
-    marker = _NOT_FOUND_RE.match(text)
-    return (text[marker.end() :].strip(), False) if marker else (text, True)
-
-
-class _Display:
-    """Feeds streamed text to `on_delta`: holds the first few characters back so a not-found
-    marker is never shown, and stops calling a display that raised (the answer goes on)."""
-
-    HOLD = len(NOT_FOUND) + 8
-
-    def __init__(self, on_delta: Callable[[str], None] | None) -> None:
-        self._on_delta = on_delta
-        self._held: str | None = ""
-
-    def __call__(self, chunk: str) -> None:
-        if self._held is not None:
-            self._held += chunk
-            if len(self._held) < self.HOLD:
-                return
-            self.flush()
-            return
-        self._send(chunk)
-
-    def flush(self) -> None:
-        if self._held is None:
-            return
-        held, self._held = self._held, None
-        marker = _NOT_FOUND_RE.match(held)
-        if marker:
-            held = held[marker.end() :]
-        if held:
-            self._send(held)
-
-    def _send(self, chunk: str) -> None:
-        if self._on_delta is None:
-            return
-        try:
-            self._on_delta(chunk)
-        except Exception:
-            log.exception("on_delta failed; not streaming the rest of this answer")
-            self._on_delta = None
-
-
-def answerer_from_settings(settings: Any) -> OpenAIAnswerer | None:
-    """The answerer the settings ask for, or None when LLM mode is off."""
-    if not settings.llm_enabled:
-        return None
-    return OpenAIAnswerer(
-        api_key=settings.openai_api_key,
-        base_url=settings.openai_base_url,
-        model=settings.llm_model,
-        timeout=settings.llm_timeout,
-        max_retries=settings.llm_max_retries,
-        context_tokens=settings.llm_context_tokens,
-        answer_tokens=settings.llm_answer_tokens,
-    )

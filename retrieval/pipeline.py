@@ -1,0 +1,302 @@
+"""Ask and summary, read top-down; every step works on ONE snapshot of the index.
+
+    ask:     validate → resolve scope (critic, film) and the names asked about → embed ONCE →
+             search ONCE → answer (LLM, else extractive) → verify (quotes.verify, both modes)
+             → Answer
+    summary: find the review → its passages → answer (LLM, else extractive) → verify → Answer
+
+An LLM answer that fails (error, timeout, no verifiable quote) falls back to the extractive one,
+with the reason in `Answer.fallback_reason`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .answer import extractive
+from .answer.quotes import Verified, parse_reply, verify
+from .catalogue import Catalogue
+from .defaults import MAX_QUESTION_CHARS, RELATED, K
+from .embeddings import Embedder
+from .errors import BadQuestion, LLMError, UserError
+from .llm import LLM
+from .llm.prompting import NO_PASSAGES_TEXT, StreamFilter, cut_reply, strip_not_found
+from .models import Answer, Part, Review, ScoredPassage
+from .names import full_names, named_terms
+from .search import Searcher
+from .store import Snapshot
+
+log = logging.getLogger(__name__)
+
+OnDelta = Callable[[str], None]
+NOTHING_VERIFIABLE = "the model quoted nothing verifiable"
+
+
+@dataclass(frozen=True)
+class Live:
+    """One generation of the index with everything computed from it, swapped as one."""
+
+    snapshot: Snapshot
+    searcher: Searcher
+    catalogue: Catalogue
+
+
+def _no_mention(names: Sequence[str]) -> str:
+    return " ".join(f"No review mentions {n}." for n in names)
+
+
+def _without(question: str, names: Sequence[str]) -> str:
+    """What is left of the question without the names ("Hans Zimmer's score" → "score")."""
+    rest = question
+    for name in names:
+        rest = re.sub(rf"{re.escape(name)}(['’]s)?", " ", rest)
+    return rest if rest.strip() else question
+
+
+class Pipeline:
+    def __init__(
+        self,
+        embedder: Callable[[], Embedder],
+        llm: LLM | None = None,
+        *,
+        default_k: int = K,
+        max_question_chars: int = MAX_QUESTION_CHARS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._embedder = embedder
+        self.llm = llm
+        self.default_k = default_k
+        self.max_question_chars = max_question_chars
+        self._clock = clock
+        self._aspects: dict[tuple[tuple[str, str], ...], np.ndarray] = {}
+        self._aspects_lock = threading.Lock()
+
+    # -- validate --------------------------------------------------------------------------
+    def check_question(self, question: str) -> str:
+        text = " ".join((question or "").split())
+        if not text:
+            raise BadQuestion("The question is empty: ask something about the reviews.")
+        if len(question) > self.max_question_chars:
+            raise BadQuestion(
+                f"The question is {len(question)} characters long; the limit is "
+                f"{self.max_question_chars}. Please shorten it."
+            )
+        return text
+
+    # -- ask -------------------------------------------------------------------------------
+    def ask(
+        self,
+        live: Live,
+        question: str,
+        *,
+        critic: str | None = None,
+        film: str | None = None,
+        k: int | None = None,
+        use_llm: bool = True,
+        on_delta: OnDelta | None = None,
+    ) -> Answer:
+        t0 = self._clock()
+        question = self.check_question(question)
+        k = k or self.default_k
+        if k < 1:
+            raise UserError(f"-k must be at least 1, not {k}")
+        snap, searcher = live.snapshot, live.searcher
+
+        # Scope and names, before any embedding: a question only about names no review in
+        # scope contains is answered "No review mentions …" plus the closest sentences to
+        # what is left of it.
+        scope: set[str] | None = None
+        if critic:
+            scope = {live.catalogue.find_review(critic).id}
+        if film:
+            film_ids = live.catalogue.film_ids(film)
+            scope = film_ids if scope is None else scope & film_ids
+        in_scope = set(scope if scope is not None else snap.reviews)
+        names = named_terms(question)
+        missing = []
+        for name in names:
+            naming = searcher.reviews_naming(name)
+            if naming is not None and not naming & in_scope:
+                missing.append(name)
+        uncovered = bool(names) and len(missing) == len(names)
+        query = _without(question, missing) if uncovered else question
+
+        t1 = self._clock()
+        qvec = self._embedder().embed_query(query)
+        t2 = self._clock()
+        hits = searcher.search(query, qvec, k=k, review_ids=scope)
+        t3 = self._clock()
+        timings = {"embed_ms": (t2 - t1) * 1e3, "search_ms": (t3 - t2) * 1e3}
+        scored = tuple(h.scored() for h in hits)
+        numbered = [h.passage for h in hits]
+
+        def not_covered(fallback: str | None = None) -> Answer:
+            """found=False: say so plainly; offer the closest sentences only if related."""
+            lead = _no_mention(missing) if uncovered else "No review covers that question."
+            parts = [Part("text", lead)]
+            closest = extractive.closest_sentences(qvec, hits, snap, RELATED)
+            if closest:
+                parts += [Part("break"), Part("text", "The closest passages:"), *closest]
+            checked = verify(parts, numbered, snap.reviews)
+            return self._answer(question, checked, False, scored, t0, timings, fallback)
+
+        if uncovered:
+            return not_covered()
+
+        fallback: str | None = None
+        if self.llm is not None and use_llm:
+            try:
+                answer = llm_answer(
+                    self.llm, question, list(scored), snap.reviews,
+                    on_delta=on_delta, clock=self._clock,
+                )  # fmt: skip
+            except LLMError as err:
+                log.warning("LLM failed (%s); answering extractively", err.reason)
+                fallback = err.reason
+            else:
+                return _finish(answer, t0, timings, self._clock)
+
+        aliases = [a for n in names for a in full_names(n, searcher.passages_naming(n))]
+        draft = extractive.answer_question(question, qvec, hits, snap, [*names, *aliases])
+        if not draft:
+            return not_covered(fallback)
+        if missing:
+            draft += [Part("break"), Part("break"), Part("text", _no_mention(missing))]
+        checked = verify(draft, numbered, snap.reviews)
+        if not checked.citations:
+            return not_covered(fallback)
+        return self._answer(question, checked, True, scored, t0, timings, fallback)
+
+    # -- summary ---------------------------------------------------------------------------
+    def summary(
+        self,
+        live: Live,
+        critic: str,
+        *,
+        use_llm: bool = True,
+        on_delta: OnDelta | None = None,
+    ) -> Answer:
+        t0 = self._clock()
+        snap = live.snapshot
+        review = live.catalogue.find_review(critic)
+        question = f"Summarise {review.display_name}'s review of {review.film}"
+        scored = tuple(ScoredPassage(snap.passages[i], 1.0) for i in snap.rows_by_review[review.id])
+        fallback: str | None = None
+        if self.llm is not None and use_llm:
+            try:
+                answer = llm_answer(
+                    self.llm, question, list(scored), snap.reviews,
+                    on_delta=on_delta, summary_of=review, clock=self._clock,
+                )  # fmt: skip
+            except LLMError as err:
+                log.warning("LLM failed (%s); answering extractively", err.reason)
+                fallback = err.reason
+            else:
+                return _finish(answer, t0, {}, self._clock)
+        draft, numbered = extractive.summarise_review(review, snap, self._aspect_vectors(review))
+        checked = verify(draft, numbered, {review.id: review})
+        return self._answer(question, checked, True, scored, t0, {}, fallback)
+
+    def _aspect_vectors(self, review: Review) -> np.ndarray:
+        """The summary aspects' vectors for this review's film, embedded once per wording."""
+        aspects = extractive.aspects(review.film)
+        with self._aspects_lock:
+            if aspects not in self._aspects:
+                texts = [text for _, text in aspects]
+                self._aspects[aspects] = self._embedder().embed_documents(texts)
+            return self._aspects[aspects]
+
+    def _answer(
+        self,
+        question: str,
+        checked: Verified,
+        found: bool,
+        scored: tuple[ScoredPassage, ...],
+        t0: float,
+        timings: dict[str, float],
+        fallback: str | None,
+    ) -> Answer:
+        answer = Answer(
+            question, checked.text, found, "extractive", checked.citations, scored,
+            fallback_reason=fallback, quotes=checked.counts, parts=checked.parts,
+        )  # fmt: skip
+        return _finish(answer, t0, timings, self._clock)
+
+
+def _finish(
+    answer: Answer, t0: float, timings: dict[str, float], clock: Callable[[], float]
+) -> Answer:
+    total = (clock() - t0) * 1e3
+    merged = {**timings, **answer.timings_ms, "total_ms": total}
+    return Answer(**{**answer.__dict__, "timings_ms": merged})
+
+
+def llm_answer(
+    llm: LLM,
+    question: str,
+    passages: Sequence[ScoredPassage],
+    reviews: Mapping[str, Review],
+    *,
+    on_delta: OnDelta | None = None,
+    summary_of: Review | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Answer:
+    """prompt → complete (within the deadline) → cut → parse → verify; raises `LLMError` (with
+    a reason safe to show) when the model's answer cannot be used."""
+    started = clock()
+    deadline = started + llm.completion.timeout
+    if summary_of is not None:
+        passages = [sp for sp in passages if sp.passage.review_id == summary_of.id]
+    messages, numbered = llm.prompter.build_messages(question, passages, reviews, summary_of)
+    if not numbered:
+        if passages:
+            raise LLMError("no passage fits the LLM context budget")
+        return Answer(
+            question, NO_PASSAGES_TEXT, False, "llm",
+            tokens={"prompt": 0, "completion": 0, "estimated": False},
+            quotes={"verified": 0, "recited": 0, "dropped": 0},
+            parts=(Part("text", NO_PASSAGES_TEXT),),
+        )  # fmt: skip
+    display = StreamFilter(on_delta)
+    raw, usage = llm.completion.complete(messages, deadline=deadline, on_delta=display)
+    display.flush()
+    generated = clock()
+
+    text, found = strip_not_found(raw)
+    if not found:
+        text = text or NO_PASSAGES_TEXT
+    text = cut_reply(text, llm.max_answer_chars)
+    checked = verify(
+        parse_reply(text), numbered, reviews,
+        only_reviews={summary_of.id} if summary_of else None,
+    )  # fmt: skip
+    if clock() > deadline:
+        raise LLMError(f"no complete answer within {llm.completion.timeout:g}s")
+    if not checked.text or (found and not checked.citations):
+        raise LLMError(NOTHING_VERIFIABLE)
+    tokens = llm.prompter.tokens(messages, raw, usage)
+    timings = {"llm_ms": (generated - started) * 1000, "verify_ms": (clock() - generated) * 1000}
+    log.info(
+        "llm answer model=%s passages=%d tokens=%s quotes=%s found=%s %.0fms",
+        llm.model, len(numbered), tokens, checked.counts, found, timings["llm_ms"],
+    )  # fmt: skip
+    used = {p.id for p in numbered}
+    return Answer(
+        question=question,
+        text=checked.text,
+        found=found,
+        mode="llm",
+        citations=checked.citations,
+        passages=tuple(sp for sp in passages if sp.passage.id in used),
+        timings_ms=timings,
+        tokens=tokens,
+        quotes=checked.counts,
+        parts=checked.parts,
+    )
