@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 from bot.config import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
-    from retrieval.engine import Engine
-    from retrieval.models import Answer, IndexReport
+    from retrieval import Answer, Engine, IndexReport
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +217,7 @@ def _run(args: argparse.Namespace) -> int:
                 url = f" <{row['url']}>" if row["url"] else ""
                 print(f"{row['name']} [{row['review_id']}]{rating}{url}")
     elif args.command == "eval":
-        from retrieval.evaluation import format_metrics, load_questions, run_eval
+        from retrieval import format_metrics, load_questions, run_eval
 
         questions = load_questions(args.questions)
         snap = engine.snapshot()
@@ -249,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-    from retrieval.errors import ReviewbotError
+    from retrieval import ReviewbotError
 
     try:
         return _run(args)

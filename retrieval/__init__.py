@@ -27,7 +27,7 @@ if TYPE_CHECKING:
         UnknownCritic,
         UserError,
     )
-    from .evaluation import dev_set_path, load_questions, run_eval
+    from .evaluation import dev_set_path, format_metrics, load_questions, run_eval
     from .indexing import Progress
     from .llm import LLM, Completion, OpenAICompletion, Usage
     from .models import (
@@ -63,7 +63,7 @@ _WHERE = {
         ],
         "errors",
     ),
-    **dict.fromkeys(["dev_set_path", "load_questions", "run_eval"], "evaluation"),
+    **dict.fromkeys(["dev_set_path", "format_metrics", "load_questions", "run_eval"], "evaluation"),
     "Progress": "indexing",
     **dict.fromkeys(["LLM", "Completion", "OpenAICompletion", "Usage"], "llm"),
     **dict.fromkeys(
@@ -112,6 +112,7 @@ __all__ = [
     "UserError",
     "defaults",
     "dev_set_path",
+    "format_metrics",
     "load_questions",
     "render_plain",
     "run_eval",

@@ -1,12 +1,12 @@
 """The reviews of one index snapshot by name: critics, films, lookup with suggestions, completion.
 
-    catalogue = Catalogue(snapshot)          # computed once per snapshot (the engine keeps one)
-    catalogue.critics() -> list[Review]      # every indexed review, by display name
-    catalogue.find_review(name) -> Review    # id, display name or critic, case-insensitive;
-                                             # raises UnknownCritic with suggestions
-    catalogue.complete(prefix, limit=25) -> list[Review]
-    catalogue.films() -> list[str]
-    catalogue.film_ids(film) -> set[str]     # reviews of films matching `film`; UserError if none
+catalogue = Catalogue(snapshot)          # computed once per snapshot (the engine keeps one)
+catalogue.critics() -> list[Review]      # every indexed review, by display name
+catalogue.find_review(name) -> Review    # id, display name or critic, case-insensitive;
+                                         # raises UnknownCritic with suggestions
+catalogue.complete(prefix, limit=25) -> list[Review]
+catalogue.films() -> list[str]
+catalogue.film_ids(film) -> set[str]     # reviews of films matching `film`; UserError if none
 """
 
 from __future__ import annotations

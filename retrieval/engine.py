@@ -12,6 +12,7 @@
     engine.films() -> list[str]
     engine.find_review(name) -> Review               # id or display name, case-insensitive;
                                                      # raises UnknownCritic with suggestions
+    engine.find_loaded_review(name) -> Review | None # the same, in memory; None: no index open
     engine.complete_critics(prefix, limit=25) -> list[Review]   # [] on an empty index
     engine.check_question(question) -> str          # stripped; raises BadQuestion
     engine.warm_up()                                 # open the index and model ahead of use
@@ -154,6 +155,12 @@ class Engine:
     def find_review(self, name: str) -> Review:
         return self._require().catalogue.find_review(name)
 
+    def find_loaded_review(self, name: str) -> Review | None:
+        """`find_review` on the open index only, in memory (safe on an event loop); None when
+        no index is open yet. Raises UnknownCritic like `find_review`."""
+        live = self._live
+        return live.catalogue.find_review(name) if live is not None else None
+
     def complete_critics(self, prefix: str, limit: int = 25) -> list[Review]:
         live = self._open()
         return live.catalogue.complete(prefix, limit) if live else []
@@ -181,6 +188,4 @@ class Engine:
     def summary(
         self, critic: str, *, use_llm: bool = True, on_delta: OnDelta | None = None
     ) -> Answer:
-        return self._pipeline.summary(
-            self._require(), critic, use_llm=use_llm, on_delta=on_delta
-        )
+        return self._pipeline.summary(self._require(), critic, use_llm=use_llm, on_delta=on_delta)

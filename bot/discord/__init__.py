@@ -3,6 +3,6 @@
 Importing this package imports discord.py; `bot.cli` only imports it for `reviewbot discord`.
 """
 
-from bot.discord.factory import ReviewBot, create_bot
+from bot.discord.client import ReviewBot, create_bot
 
 __all__ = ["ReviewBot", "create_bot"]

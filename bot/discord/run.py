@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.config import Settings
-from bot.discord.factory import create_bot
+from bot.discord.client import create_bot
 from bot.wiring import build_engine
-from retrieval.errors import UserError
+from retrieval import UserError
 
 if TYPE_CHECKING:
-    from retrieval.engine import Engine
+    from retrieval import Engine
 
 log = logging.getLogger(__name__)
 

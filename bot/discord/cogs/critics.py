@@ -5,27 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord._helpers import (
-    NO_MENTIONS,
-    bot_of,
-    cooldown_check,
-    critic_choices,
-    critics_embeds,
-    defer_public,
-    log_question,
-    pack_messages,
-    run_answer,
-    send_answer,
-)
-
-if TYPE_CHECKING:
-    from bot.discord.factory import ReviewBot
+from bot.discord.checks import cooldown_check
+from bot.discord.choices import critic_choices
+from bot.discord.client import ReviewBot
+from bot.discord.render import critics_embeds, pack_messages
+from bot.discord.reply import NO_MENTIONS, InteractionTarget, answer_to, defer_public
 
 log = logging.getLogger(__name__)
 
@@ -41,34 +30,35 @@ class CriticsCog(commands.Cog):
     )
     @app_commands.describe(name="The critic (start typing to search)")
     @app_commands.check(cooldown_check)
-    async def critic(self, interaction: discord.Interaction, name: str) -> None:
+    async def critic(self, interaction: discord.Interaction[ReviewBot], name: str) -> None:
         started = time.perf_counter()
         engine = self.bot.engine
-        review = await asyncio.to_thread(engine.find_review, name)  # UnknownCritic → ephemeral
+        # In memory only before the defer: an unknown critic is answered privately.
+        known = engine.find_loaded_review(name)
         await defer_public(interaction)
-
-        async def edit(content: str) -> None:
-            await interaction.edit_original_response(content=content, allowed_mentions=NO_MENTIONS)
-
-        answer, streamed = await run_answer(engine.summary, edit, review.id)
-        title = f"{review.display_name} on {review.film}"
-        await send_answer(interaction, answer, title=title, streamed=streamed)
-        log_question(
-            question_id=interaction.id, guild_id=interaction.guild_id,
-            user_id=interaction.user.id, source="critic", answer=answer, started=started,
-        )
+        review = known if known is not None else await asyncio.to_thread(engine.find_review, name)
+        await answer_to(
+            InteractionTarget(interaction), engine.summary, review.id,
+            title=f"{review.display_name} on {review.film}", question_id=interaction.id,
+            guild_id=interaction.guild_id, user_id=interaction.user.id, source="critic",
+            started=started,
+        )  # fmt: skip
 
     @critic.autocomplete("name")
     async def _name_autocomplete(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[ReviewBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return await critic_choices(bot_of(interaction), current)
+        return await critic_choices(self.bot.engine, current)
 
     @app_commands.command(
         name="critics", description="List every indexed review: critic, outlet, rating and link."
     )
-    async def critics(self, interaction: discord.Interaction) -> None:
+    async def critics(self, interaction: discord.Interaction[ReviewBot]) -> None:
         await defer_public(interaction)
         reviews = await asyncio.to_thread(self.bot.engine.critics)
         for embeds in pack_messages(critics_embeds(reviews)):
             await interaction.followup.send(embeds=embeds, allowed_mentions=NO_MENTIONS)
+
+
+async def setup(bot: ReviewBot) -> None:
+    await bot.add_cog(CriticsCog(bot))

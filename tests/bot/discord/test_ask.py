@@ -35,7 +35,7 @@ def question_logs(caplog: pytest.LogCaptureFixture) -> list[dict]:
     return [
         json.loads(r.getMessage().split(" ", 1)[1])
         for r in caplog.records
-        if r.name == "bot.discord._helpers" and r.getMessage().startswith("question ")
+        if r.name == "bot.discord.reply" and r.getMessage().startswith("question ")
     ]
 
 

@@ -7,14 +7,16 @@ import asyncio
 import discord
 import pytest
 
-from bot.discord._helpers import (
+from bot.discord.render import (
     DESCRIPTION_LIMIT,
-    Streamer,
     answer_embeds,
+    escape,
     pack_messages,
+    render_parts,
     split_text,
 )
-from retrieval.models import Answer, Citation
+from bot.discord.reply import Streamer
+from retrieval import Answer, Citation, Part
 
 QUOTE = "the action in that second half is so good that it earns a seat at the high table"
 
@@ -105,3 +107,21 @@ async def test_streamer_edits_at_most_once_per_interval() -> None:
             await asyncio.to_thread(streamer.on_delta, word)
         await asyncio.sleep(0)
     assert edits == ["Hello ▌"]
+
+
+def test_parts_render_names_bold_and_quotes_with_their_marker() -> None:
+    """A name part is bold, a quote is “…” [n], and a list bullet we wrote stays a bullet."""
+    parts = [Part("text", "One review speaks to this:"), Part("break"), Part("text", "- "),
+             Part("name", "Ana (Film Stories)"), Part("text", ": "), Part("quote", "Good.", 1)]  # fmt: skip
+    assert (
+        render_parts(parts) == "One review speaks to this:\n- **Ana (Film Stories)**: “Good.” [1]"
+    )
+
+
+def test_text_from_reviews_cannot_form_links_or_code() -> None:
+    """Masked links, code fences, bold and headings in review or LLM text are shown as typed."""
+    hostile = "# Big [click me](https://evil.example) ```rm``` **loud** _x_"
+    shown = render_parts([Part("text", hostile), Part("quote", "[a](https://x.y) `b`", 2)])
+    assert "[click me](" not in shown and "```" not in shown and "**loud**" not in shown
+    assert not shown.startswith("#") and "[a](" not in shown and "“" in shown
+    assert escape("a*b") == "a\\*b"

@@ -106,7 +106,7 @@ def test_importing_bot_does_not_import_discord() -> None:
         "import sys, bot\n"
         "assert 'discord' not in sys.modules, 'bot imported discord'\n"
         "from bot import create_bot\n"
-        "assert 'discord' in sys.modules and create_bot.__module__ == 'bot.discord.factory'\n"
+        "assert 'discord' in sys.modules and create_bot.__module__ == 'bot.discord.client'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 

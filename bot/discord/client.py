@@ -1,65 +1,46 @@
-"""`create_bot()`: the one place the Discord client is built, from settings and an engine."""
+"""The Discord client: `ReviewBot`, its command tree with the one error handler, `create_bot()`.
+
+Cogs are extensions loaded by name in `setup_hook`; this module imports none of them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Settings, load_settings
-from bot.discord._helpers import APOLOGY, NO_MENTIONS, Cooldowns, FeedbackButton, reply_ephemeral
-from retrieval.errors import UserError
-
-if TYPE_CHECKING:
-    from retrieval.engine import Engine
+from bot.discord.checks import Cooldowns
+from bot.discord.feedback import FeedbackButton
+from bot.discord.reply import NO_MENTIONS, explain, reply_ephemeral
+from retrieval import Engine
 
 log = logging.getLogger(__name__)
 
-
-# Discord still has an older version of the command than this bot registers.
-STALE = (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)
-
-
-class NotAdmin(app_commands.CheckFailure):
-    """The member has neither Manage Server nor the configured admin role."""
+EXTENSIONS = ("bot.discord.cogs.ask", "bot.discord.cogs.critics", "bot.discord.cogs.admin")
 
 
 class ReviewTree(app_commands.CommandTree["ReviewBot"]):
     """The command tree with the one error handler every command shares."""
 
     async def on_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+        self, interaction: discord.Interaction[ReviewBot], error: app_commands.AppCommandError
     ) -> None:
         original = getattr(error, "original", error)
         if interaction.type is discord.InteractionType.autocomplete:
             log.error("autocomplete failed (interaction %s)", interaction.id, exc_info=original)
             return
-        if isinstance(error, app_commands.CommandOnCooldown):
-            text = (f"Easy there — you can ask again in {math.ceil(error.retry_after)} s. "
-                    "(A short cooldown keeps the bot responsive for everyone.)")
-        elif isinstance(error, NotAdmin | app_commands.MissingPermissions):
-            text = ("Only members with the Manage Server permission"
-                    " (or the bot's admin role) can do that.")
-        elif isinstance(error, STALE):
-            log.warning("stale command (interaction %s): %s", interaction.id, error)
-            text = "That command changed since Discord last synced it; try again in a minute."
-        elif isinstance(error, app_commands.NoPrivateMessage):
-            text = "That command only works in a server."
-        elif isinstance(original, UserError):
-            text = str(original)
-        else:
+        text, bug = explain(error, interaction.id)
+        if bug:
             log.error(
                 "command %s failed (interaction %s, guild %s, user %s)",
                 interaction.command.qualified_name if interaction.command else "?",
                 interaction.id, interaction.guild_id, interaction.user.id,
                 exc_info=original,
-            )
-            text = APOLOGY.format(ref=interaction.id)
+            )  # fmt: skip
         try:
             await reply_ephemeral(interaction, text)
         except discord.HTTPException:
@@ -67,7 +48,7 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
 
 
 class ReviewBot(commands.Bot):
-    """The reviewbot Discord client; `setup_hook` opens the index and registers every cog."""
+    """The reviewbot Discord client; `setup_hook` opens the index and loads every cog."""
 
     def __init__(
         self,
@@ -92,17 +73,12 @@ class ReviewBot(commands.Bot):
         self.cooldowns = Cooldowns(settings.cooldown_rate, settings.cooldown_seconds)
 
     async def setup_hook(self) -> None:
-        from bot.discord.cogs.admin import AdminCog
-        from bot.discord.cogs.ask import AskCog
-        from bot.discord.cogs.critics import CriticsCog
-
         report = await asyncio.to_thread(self.engine.ensure_index)
         if report is not None:
             log.info("index built: %s", report.summary_line())
         await asyncio.to_thread(self.engine.warm_up)
-        await self.add_cog(AskCog(self))
-        await self.add_cog(CriticsCog(self))
-        await self.add_cog(AdminCog(self))
+        for name in EXTENSIONS:
+            await self.load_extension(name)
         self.add_dynamic_items(FeedbackButton)
         await self.sync_commands()
 
@@ -126,12 +102,13 @@ class ReviewBot(commands.Bot):
             )
 
     async def on_message(self, message: discord.Message) -> None:
-        # No prefix commands: mentions are answered by AskCog's listener.
+        # No prefix commands: mentions are answered by the ask cog's listener.
         return
 
     async def on_ready(self) -> None:
-        log.info("connected as %s (%s) to %d servers", self.user, self.application_id,
-                 len(self.guilds))
+        log.info(
+            "connected as %s (%s) to %d servers", self.user, self.application_id, len(self.guilds)
+        )
 
 
 def create_bot(

@@ -1,0 +1,295 @@
+"""Pure rendering: Answer / Review / IndexReport → Discord embeds and message text.
+
+Nothing here sends or awaits. Answers arrive as parts (`retrieval.models.Part`): a critic's
+name is bold, a quote is “…” [n]; every run of text from a review or an LLM is escaped so it
+cannot form Markdown — no masked links, code fences, headings or bold it did not ask for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import discord
+
+from retrieval import Answer, IndexReport, Part, Review
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_COUNT_LIMIT = 25
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+EMBED_TOTAL_LIMIT = 6000  # per message, summed over all of its embeds
+EMBEDS_PER_MESSAGE = 10
+CHOICES_LIMIT = 25
+CHOICE_NAME_LIMIT = 100
+
+# The answer text is split a little below the hard limit to leave room for "(continued)" titles.
+ANSWER_PIECE_LIMIT = 3900
+# Streaming edits: at most one per this many seconds.
+EDIT_INTERVAL = 1.0
+
+COLOUR_FOUND = discord.Colour.from_rgb(67, 160, 71)
+COLOUR_NOT_FOUND = discord.Colour.from_rgb(120, 120, 120)
+COLOUR_ADMIN = discord.Colour.from_rgb(30, 136, 229)
+
+_MARKDOWN = re.compile(r"([\\*_~`|\[\]<>])")
+_LINE_START = re.compile(r"^(\s*)([#>-])", re.M)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _inline(text: str) -> str:
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def escape(text: str) -> str:
+    """`text` with every Markdown-forming character escaped (it shows as typed)."""
+    return _LINE_START.sub(r"\1\\\2", _inline(text))
+
+
+def render_parts(parts: Sequence[Part]) -> str:
+    """Parts as Discord Markdown: **name**, “quote” [n], escaped prose, line breaks."""
+    out: list[str] = []
+    line_start = True
+    for part in parts:
+        if part.kind == "break":
+            out.append("\n")
+            line_start = True
+            continue
+        if part.kind == "name":
+            out.append(f"**{escape(part.text)}**")
+        elif part.kind == "quote":
+            mark = f" [{part.n}]" if part.n is not None else ""
+            out.append(f"“{_inline(part.text)}”{mark}")
+        elif line_start and part.text.startswith("- "):  # our own list bullet
+            out.append("- " + escape(part.text[2:]))
+        else:
+            out.append(escape(part.text) if line_start else _inline(part.text))
+        line_start = False
+    return "".join(out).strip()
+
+
+def answer_text(answer: Answer) -> str:
+    """The answer as Discord Markdown (its parts; plain `text` escaped when it has none)."""
+    return render_parts(answer.parts) if answer.parts else escape(answer.text)
+
+
+# --------------------------------------------------------------------------- splitting
+
+_CURLY_QUOTE = re.compile(r"“[^”]*”")
+_STRAIGHT_QUOTE = re.compile(r'"[^"\n]*"')
+_MARKER_AFTER = re.compile(r"\s*(?:\[\d+\]\s*)+")
+# Preferred break points, best first: paragraph, line, end of sentence, any whitespace.
+_BREAKS = (
+    re.compile(r"\n\s*\n"),
+    re.compile(r"\n"),
+    re.compile(r"(?<=[.!?…])\s+"),
+    re.compile(r"\s+"),
+)
+
+
+def _protected_spans(text: str, quotes: Iterable[str]) -> list[tuple[int, int]]:
+    """Character spans that must not be split: quoted passages with their `[n]` markers."""
+    spans: list[tuple[int, int]] = []
+    for pattern in (_CURLY_QUOTE, _STRAIGHT_QUOTE):
+        spans.extend(m.span() for m in pattern.finditer(text))
+    for quote in quotes:
+        quote = quote.strip()
+        if not quote:
+            continue
+        start = text.find(quote)
+        while start != -1:
+            spans.append((start, start + len(quote)))
+            start = text.find(quote, start + 1)
+    extended = []
+    for start, end in spans:
+        m = _MARKER_AFTER.match(text, end)
+        extended.append((start, m.end() if m and "[" in m.group() else end))
+    return extended
+
+
+def split_text(text: str, limit: int, quotes: Sequence[str] = ()) -> list[str]:
+    """Split `text` into pieces of at most `limit` characters.
+
+    Breaks at a paragraph, then a line, then a sentence, then a word boundary — never inside a
+    quoted passage (curly or straight quotes, or any of `quotes`) nor between a quote and its
+    `[n]` marker. Only a single quote longer than `limit` is ever cut, at a word boundary.
+    """
+    text = text.strip()
+    spans = _protected_spans(text, quotes)
+
+    def inside(pos: int) -> bool:
+        return any(s < pos < e for s, e in spans)
+
+    pieces: list[str] = []
+    start = 0
+    while len(text) - start > limit:
+        window_end = start + limit
+        cut = None
+        for pattern in _BREAKS:
+            for m in pattern.finditer(text, start, window_end + 1):
+                if m.start() > start and not inside(m.start()):
+                    cut = m  # keep the last acceptable one
+            if cut is not None:
+                break
+        if cut is None:  # one quote longer than the limit: cut it at a word, or hard
+            space = text.rfind(" ", start + 1, window_end)
+            cut_at, resume = (space, space + 1) if space > start else (window_end, window_end)
+        else:
+            cut_at, resume = cut.start(), cut.end()
+        pieces.append(text[start:cut_at].rstrip())
+        start = resume
+        while start < len(text) and text[start].isspace():
+            start += 1
+    tail = text[start:].strip()
+    if tail or not pieces:
+        pieces.append(tail)
+    return [p for p in pieces if p] or [""]
+
+
+def pack_messages(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
+    """Group embeds into messages: at most 10 per message and 6000 characters in total."""
+    messages: list[list[discord.Embed]] = []
+    size = 0
+    for embed in embeds:
+        n = len(embed)
+        if not messages or size + n > EMBED_TOTAL_LIMIT or len(messages[-1]) >= EMBEDS_PER_MESSAGE:
+            messages.append([])
+            size = 0
+        messages[-1].append(embed)
+        size += n
+    return messages
+
+
+def _source_fields(answer: Answer) -> list[tuple[str, str]]:
+    fields = []
+    for source in answer.sources():
+        cites = [c for c in answer.citations if c.review_id == source.review_id]
+        markers = " ".join(f"[{c.n}]" for c in cites)
+        name = clip(f"{markers} {source.name}", FIELD_NAME_LIMIT)
+        lines = []
+        if source.critic and source.outlet and source.outlet not in source.name:
+            lines.append(source.outlet)
+        if source.url:
+            lines.append(f"[Read the review]({source.url})")
+        unverified = [c.n for c in cites if not c.verified]
+        if unverified:
+            lines.append("⚠️ not found verbatim: " + " ".join(f"[{n}]" for n in unverified))
+        value = "\n".join(lines) or "(no link in the review file)"
+        fields.append((name, clip(value, FIELD_VALUE_LIMIT)))
+    if len(fields) > FIELD_COUNT_LIMIT:
+        extra = len(fields) - (FIELD_COUNT_LIMIT - 1)
+        fields = [*fields[: FIELD_COUNT_LIMIT - 1], ("…", f"and {extra} more sources")]
+    return fields
+
+
+def _footer(answer: Answer) -> str:
+    parts = ["LLM answer, quotes verified" if answer.mode == "llm" else "Quotes from the reviews"]
+    total = answer.timings_ms.get("total_ms")
+    if total is not None:
+        parts.append(f"{total / 1000:.1f}s")
+    if answer.fallback_reason:
+        parts.append(f"LLM unavailable ({answer.fallback_reason}), showing quotes")
+    return clip(" · ".join(parts), FOOTER_LIMIT)
+
+
+def answer_embeds(answer: Answer, *, title: str) -> list[discord.Embed]:
+    """The answer as embeds within Discord's limits: text pieces, then a sources section."""
+    colour = COLOUR_FOUND if answer.found else COLOUR_NOT_FOUND
+    quotes = [c.quote for c in answer.citations]
+    pieces = split_text(
+        answer_text(answer) or "I found nothing in the reviews about that.",
+        ANSWER_PIECE_LIMIT,
+        quotes,
+    )
+    title = clip(" ".join(title.split()), TITLE_LIMIT - 14)
+    embeds = []
+    for i, piece in enumerate(pieces):
+        t = title if i == 0 else f"{title} (continued)"
+        embeds.append(discord.Embed(title=t, description=piece, colour=colour))
+    fields = _source_fields(answer)
+    if fields:
+        last = embeds[-1]
+        needed = len("Sources") + sum(len(n) + len(v) for n, v in fields)
+        if len(last) + needed + FOOTER_LIMIT // 8 > EMBED_TOTAL_LIMIT:
+            last = discord.Embed(title="Sources", colour=colour)
+            embeds.append(last)
+        for name, value in fields:
+            last.add_field(name=name, value=value, inline=False)
+    embeds[-1].set_footer(text=_footer(answer))
+    return embeds
+
+
+def critics_embeds(reviews: Sequence[Review]) -> list[discord.Embed]:
+    """Every review: display name, outlet, rating and link, in as few embeds as fit."""
+    if not reviews:
+        return [
+            discord.Embed(
+                title="Reviews", colour=COLOUR_NOT_FOUND, description="No reviews are indexed yet."
+            )
+        ]
+    lines = []
+    for r in reviews:
+        film = f"{r.film} ({r.year})" if r.year else r.film
+        film = f"[{escape(film)}]({r.url})" if r.url else escape(film)
+        bits = [f"**{escape(r.display_name)}**", film]
+        if r.rating:
+            bits.append(f"rating: {r.rating}")
+        lines.append(clip(" — ".join(bits), 1000))
+    embeds: list[discord.Embed] = []
+    chunk: list[str] = []
+    for line in lines:
+        if chunk and len("\n".join([*chunk, line])) > DESCRIPTION_LIMIT - 96:
+            embeds.append(discord.Embed(description="\n".join(chunk), colour=COLOUR_FOUND))
+            chunk = []
+        chunk.append(line)
+    embeds.append(discord.Embed(description="\n".join(chunk), colour=COLOUR_FOUND))
+    embeds[0].title = f"Reviews ({len(reviews)})"
+    return embeds
+
+
+def _names_field(names: Sequence[str]) -> str:
+    if not names:
+        return "—"
+    text = ", ".join(f"`{n}`" for n in names)
+    return clip(text, FIELD_VALUE_LIMIT)
+
+
+def reindex_embed(report: IndexReport) -> discord.Embed:
+    """The reindex report: counts, the files in each group, and each rejected file's problem."""
+    embed = discord.Embed(
+        title="Reindex finished",
+        description=report.summary_line(),
+        colour=COLOUR_ADMIN if not report.rejected else COLOUR_NOT_FOUND,
+    )
+    embed.add_field(name=f"Added ({len(report.added)})", value=_names_field(report.added))
+    embed.add_field(name=f"Changed ({len(report.changed)})", value=_names_field(report.changed))
+    embed.add_field(name=f"Removed ({len(report.removed)})", value=_names_field(report.removed))
+    if report.rejected:
+        lines = [clip(f"`{r.path}`: {r.problem}", 300) for r in report.rejected]
+        value = ""
+        for i, line in enumerate(lines):
+            more = f"\n…and {len(lines) - i} more"
+            if len(value) + len(line) + 1 + len(more) > FIELD_VALUE_LIMIT:
+                value += more
+                break
+            value += ("\n" if value else "") + line
+        embed.add_field(name=f"Rejected ({len(report.rejected)})", value=value, inline=False)
+    else:
+        embed.add_field(name="Rejected (0)", value="—", inline=False)
+    return embed
+
+
+def preview(text: str) -> str:
+    """A streaming answer so far, as plain content under 2000 characters (escaped)."""
+    text = escape(text.strip())
+    if len(text) > CONTENT_LIMIT - 10:
+        text = "…" + text[-(CONTENT_LIMIT - 12) :]
+    return (text + " ▌") if text else "…"
