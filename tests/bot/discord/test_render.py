@@ -111,11 +111,11 @@ async def test_streamer_edits_at_most_once_per_interval() -> None:
 
 def test_parts_render_names_bold_and_quotes_with_their_marker() -> None:
     """A name part is bold, a quote is “…” [n], and a list bullet we wrote stays a bullet."""
-    parts = [Part("text", "One review speaks to this:"), Part("break"), Part("text", "- "),
-             Part("name", "Ana (Film Stories)"), Part("text", ": "), Part("quote", "Good.", 1)]  # fmt: skip
-    assert (
-        render_parts(parts) == "One review speaks to this:\n- **Ana (Film Stories)**: “Good.” [1]"
-    )
+    parts = [
+        Part("text", "One review:"), Part("break"), Part("text", "- "),
+        Part("name", "Ana (Film Stories)"), Part("text", ": "), Part("quote", "Good.", 1),
+    ]  # fmt: skip
+    assert render_parts(parts) == "One review:\n- **Ana (Film Stories)**: “Good.” [1]"
 
 
 def test_text_from_reviews_cannot_form_links_or_code() -> None:
