@@ -14,6 +14,10 @@ number in the prompt), and returns the text the user may see:
 
 "a … b" is verified piecewise: each part, in order, in the same source. `[n]` markers are
 renumbered to the resulting citations; a bare marker points at its review's first quote or goes.
+
+`parse_reply` / `verify` work on answer parts (the one verification step for both modes).
+Long because the text-based `verify_answer` and the parts-based `verify` live side by side
+until the verify work (PLAN.md "Verification contract") replaces the first.
 """
 
 from __future__ import annotations
