@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from retrieval import Engine
 from tests.conftest import DEV_SET, MODEL_DIR, REVIEWS, ROOT
 
 KEANU = "What did critics say about Keanu's cameo?"
@@ -34,13 +36,10 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def built_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built_index(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the session index over data/reviews (the CLI reads it like its own)."""
     index = tmp_path_factory.mktemp("cli") / "index"
-    env = {**os.environ, "REVIEWBOT_MODEL_DIR": str(MODEL_DIR)}
-    subprocess.run(
-        [sys.executable, "-m", "bot.cli", "index", "--data", str(REVIEWS), "--index", str(index)],
-        check=True, capture_output=True, env=env,
-    )  # fmt: skip
+    shutil.copytree(engine.index_dir, index)
     return index
 
 
@@ -125,9 +124,10 @@ def test_missing_data_dir(env: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_bad_review_file_is_reported_and_the_rest_indexed(
-    env: Path, reviews_dir: Path, capsys: pytest.CaptureFixture[str]
+    env: Path, built_index: Path, reviews_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A broken review is named on stderr, the others are indexed, and the exit status is 3."""
+    shutil.copytree(built_index, env)  # start from the five reviews already indexed
     (reviews_dir / "broken.md").write_text("---\ncritic: Nobody\n---\nNo film field.\n")
     code, out, err = run(capsys, "index", "--json", "--data", str(reviews_dir))
     assert code == 3
@@ -135,7 +135,7 @@ def test_bad_review_file_is_reported_and_the_rest_indexed(
         f"rejected {reviews_dir / 'broken.md'}: missing required front matter field 'film'" in err
     )
     report = json.loads(out)
-    assert len(report["added"]) == 5 and len(report["rejected"]) == 1
+    assert len(report["unchanged"]) == 5 and len(report["rejected"]) == 1
 
 
 def test_unwritable_index_dir(
@@ -150,9 +150,10 @@ def test_unwritable_index_dir(
 
 
 def test_index_from_another_model_says_to_reindex(
-    env: Path, reviews_dir: Path, capsys: pytest.CaptureFixture[str]
+    env: Path, built_index: Path, reviews_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """An index built by another embedding model is refused with 'run reviewbot index'."""
+    shutil.copytree(built_index, env)
     assert run(capsys, "index", "--data", str(reviews_dir))[0] == 0
     head = json.loads((env / "CURRENT").read_text())
     (env / "CURRENT").write_text(json.dumps({**head, "model": "other/model", "dim": 768}))

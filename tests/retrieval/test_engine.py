@@ -15,6 +15,7 @@ from retrieval.embeddings import Embedder
 from retrieval.engine import Engine
 from retrieval.errors import BadQuestion, IndexDirError, IndexMismatch, ReindexBusy, UnknownCritic
 
+REVIEWS = Path(__file__).resolve().parents[2] / "data" / "reviews"
 KEANU = "What did critics say about Keanu's cameo?"
 
 
@@ -37,6 +38,24 @@ class CountingEmbedder:
 
 def _engine(reviews: Path, index: Path, embedder: Embedder) -> Engine:
     return Engine(reviews, index, embedder=embedder)
+
+
+@pytest.fixture
+def index_copy(engine: Engine, tmp_path: Path) -> Path:
+    """A copy of the session index (over the same five reviews): nothing needs embedding."""
+    target = tmp_path / "index"
+    shutil.copytree(engine.index_dir, target)
+    return target
+
+
+@pytest.fixture
+def two_reviews(tmp_path: Path) -> Path:
+    """A writable corpus of the two shortest reviews that mention Keanu: cheap to build."""
+    target = tmp_path / "two"
+    target.mkdir()
+    for name in ("slows-down-four-stars.md", "film-review-ballerina.md"):
+        shutil.copy(REVIEWS / name, target / name)
+    return target
 
 
 def test_keanu_answer_quotes_three_reviews_verbatim(engine: Engine) -> None:
@@ -122,12 +141,14 @@ def test_bad_questions_are_refused(engine: Engine, question: str) -> None:
         engine.ask(question)
 
 
-def test_reindex_is_incremental(reviews_dir: Path, tmp_path: Path, embedder: Embedder) -> None:
+def test_reindex_is_incremental(
+    reviews_dir: Path, index_copy: Path, tmp_path: Path, embedder: Embedder
+) -> None:
     """Unchanged reviews are not re-embedded; changed ones are replaced; removed ones vanish."""
     counting = CountingEmbedder(embedder)
-    e = _engine(reviews_dir, tmp_path / "index", counting)
+    e = _engine(reviews_dir, index_copy, counting)
     first = e.index()
-    assert len(first.added) == 5 and counting.count > 0
+    assert len(first.unchanged) == 5 and counting.count == 0
 
     before = counting.count
     again = e.index()
@@ -141,26 +162,25 @@ def test_reindex_is_incremental(reviews_dir: Path, tmp_path: Path, embedder: Emb
     assert report.removed == ("total-banger",)
     embedded = counting.count - before
     assert 0 < embedded < first.passages  # only the changed review's passages and sentences
-    fresh = _engine(reviews_dir, tmp_path / "index", embedder)
+    fresh = _engine(reviews_dir, index_copy, embedder)
     assert "total-banger" not in {r.id for r in fresh.critics()}
     answer = fresh.ask("What rating did the film get?", critic="slows-down-four-stars")
     assert any("5 out of 5" in c.quote for c in answer.citations)
 
 
 def test_failed_reindex_leaves_previous_index_usable(
-    reviews_dir: Path, tmp_path: Path, embedder: Embedder
+    reviews_dir: Path, index_copy: Path, embedder: Embedder
 ) -> None:
     """A build that dies mid-way changes nothing readers see."""
-    _engine(reviews_dir, tmp_path / "index", embedder).index()
     (reviews_dir / "new.md").write_text("---\nfilm: Other\n---\n" + "A new review. " * 50)
-    dying = _engine(reviews_dir, tmp_path / "index", CountingEmbedder(embedder, fail_after=3))
+    dying = _engine(reviews_dir, index_copy, CountingEmbedder(embedder, fail_after=3))
     with pytest.raises(RuntimeError):
         dying.index()
-    reader = _engine(reviews_dir, tmp_path / "index", embedder)
+    reader = _engine(reviews_dir, index_copy, embedder)
     assert "new" not in {r.id for r in reader.critics()}
     assert reader.ask(KEANU).found
     # The next good build cleans up and succeeds.
-    assert _engine(reviews_dir, tmp_path / "index", embedder).index().added == ("new",)
+    assert _engine(reviews_dir, index_copy, embedder).index().added == ("new",)
 
 
 def test_one_reindex_at_a_time(engine: Engine) -> None:
@@ -174,10 +194,11 @@ def test_one_reindex_at_a_time(engine: Engine) -> None:
 
 
 def test_index_built_by_another_model_is_refused_then_rebuilt(
-    reviews_dir: Path, tmp_path: Path, embedder: Embedder
+    two_reviews: Path, tmp_path: Path, embedder: Embedder
 ) -> None:
     """Opening an index from another embedding model says to reindex; `index` rebuilds it."""
     index = tmp_path / "index"
+    reviews_dir = two_reviews
     _engine(reviews_dir, index, embedder).index()
     head = json.loads((index / "CURRENT").read_text())
     head["model"] = "some-other-model"
@@ -185,7 +206,7 @@ def test_index_built_by_another_model_is_refused_then_rebuilt(
     with pytest.raises(IndexMismatch, match="reviewbot index"):
         _engine(reviews_dir, index, embedder).ask(KEANU)
     report = _engine(reviews_dir, index, embedder).index()
-    assert len(report.added) == 5
+    assert len(report.added) == 2
     assert _engine(reviews_dir, index, embedder).ask(KEANU).found
 
 
@@ -226,13 +247,13 @@ def test_partly_covered_question_answers_and_names_the_missing(engine: Engine) -
 
 
 def test_reindex_after_the_index_folder_was_deleted(
-    reviews_dir: Path, tmp_path: Path, embedder: Embedder
+    two_reviews: Path, index_copy: Path, embedder: Embedder
 ) -> None:
     """A running engine whose index folder is removed rebuilds it on the next reindex."""
-    index = tmp_path / "index"
+    index, reviews_dir = index_copy, two_reviews
     e = _engine(reviews_dir, index, embedder)
-    e.index()
+    e.warm_up()
     shutil.rmtree(index)
-    assert len(e.index().added) == 5
+    assert len(e.index().added) == 2
     assert e.ask(KEANU).found
     assert _engine(reviews_dir, index, embedder).ask(KEANU).found

@@ -100,6 +100,7 @@ def test_create_bot_builds_from_the_environment(
     assert bot.allowed_mentions is not None and bot.allowed_mentions.to_dict() == {"parse": []}
 
 
+@pytest.mark.slow
 def test_importing_bot_does_not_import_discord() -> None:
     """`import bot` (and so the CLI) stays free of discord.py; `create_bot` loads it lazily."""
     code = (

@@ -1,0 +1,37 @@
+"""BM25 over passages with bm25s: terms, scores, masks and postings."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrieval.lexical import LexicalIndex, terms
+
+TEXTS = [
+    "Keanu Reeves turns up for a cameo as John Wick.",
+    "The action in the second half is thrilling.",
+    "Ana de Armas commits to every fight scene.",
+]
+
+
+def test_terms_are_lowercased_stemmed_and_without_stop_words() -> None:
+    """ "Keanu's cameos" → keanu, cameo: possessives, plurals and 'the' do not count."""
+    assert terms("The Keanu's cameos") == ["keanu", "cameo"]
+
+
+def test_scores_align_with_the_passages_and_favour_the_matching_one() -> None:
+    """One score per passage, highest for the passage holding the query's terms."""
+    scores = LexicalIndex(TEXTS).scores("Keanu cameo")
+    assert scores.shape == (3,) and int(np.argmax(scores)) == 0 and scores[1] == 0
+
+
+def test_mask_zeroes_passages_outside_the_filter() -> None:
+    """A 0 in the mask means no score, however well the passage matches."""
+    mask = np.array([0, 1, 1], dtype=np.float32)
+    assert LexicalIndex(TEXTS).scores("Keanu cameo", mask)[0] == 0
+
+
+def test_rows_with_reads_the_postings() -> None:
+    """rows_with(term) lists exactly the passages containing that stemmed term."""
+    index = LexicalIndex(TEXTS)
+    assert sorted(index.rows_with("fight")) == [2]
+    assert len(index.rows_with("zimmer")) == 0
