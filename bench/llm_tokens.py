@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.llm_tokens
 
 Builds a temporary index of data/reviews, asks every dev-set question (evaluation.dev_set_path) (and
-one summary) through Engine + OpenAIAnswerer pointed at the fake OpenAI server of the tests, and
+one summary) through Engine + an OpenAI-compatible LLM pointed at the fake OpenAI server of the tests, and
 prints what each request would cost: characters, words, a byte-level token count (a hard upper
 bound, since tiktoken's files cannot be downloaded offline) and characters/4 (OpenAI's rule of
 thumb for English). The fake server's replies quote the labelled evidence, so completion sizes
@@ -19,11 +19,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from retrieval.answer.llm import OpenAIAnswerer
 from retrieval.answer.quotes import normalize
 from retrieval.budget import Budget, byte_level_encoding
 from retrieval.engine import Engine
 from retrieval.evaluation import dev_set_path
+from retrieval.llm import LLM
 from tests.llm_server import FakeLLM, Reply
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def main() -> None:
     rows = []
     with FakeLLM() as llm, tempfile.TemporaryDirectory() as tmp:
         llm.responder = respond
-        answerer = OpenAIAnswerer(
+        answerer = LLM.openai(
             api_key=None, base_url=llm.base_url, model="gpt-4o-mini", timeout=10,
             max_retries=0, context_tokens=16000, answer_tokens=600, encoding=encoding,
         )  # fmt: skip

@@ -148,14 +148,14 @@ def llm_overhead(
 ) -> dict[str, Any]:
     """ask(use_llm=True) against a local OpenAI-compatible server that answers at once."""
     from bot.config import load_settings
-    from retrieval.answer.llm import answerer_from_settings
+    from bot.wiring import llm_from_settings
     from tests.llm_server import FakeLLM, Reply
 
     with FakeLLM() as fake:
         fake.default = Reply("Critics disagree about this [1].")
         env = {"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": "bench-key"}
         settings = load_settings(env, dotenv=False)
-        engine = Engine(data, index, embedder=emb, llm=answerer_from_settings(settings))
+        engine = Engine(data, index, embedder=emb, llm=llm_from_settings(settings))
         for q in questions:
             engine.ask(q, use_llm=True)
         total: list[float] = []
