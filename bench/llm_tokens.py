@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.llm_tokens
 
 Builds a temporary index of data/reviews, asks every dev-set question (evaluation.dev_set_path) (and
-one summary) through Engine + an OpenAI-compatible LLM pointed at the fake OpenAI server of the tests, and
+one summary) through Engine + LLM.openai pointed at the fake OpenAI server of the tests, and
 prints what each request would cost: characters, words, a byte-level token count (a hard upper
 bound, since tiktoken's files cannot be downloaded offline) and characters/4 (OpenAI's rule of
 thumb for English). The fake server's replies quote the labelled evidence, so completion sizes
