@@ -80,6 +80,7 @@ def child(mode: str, engine: Engine, tmp_path: Path) -> subprocess.CompletedProc
     )
 
 
+@pytest.mark.slow
 def test_sigterm_stops_the_bot_cleanly(engine: Engine, tmp_path: Path) -> None:
     """SIGTERM while running: the bot disconnects, exit code 0, the token never in the logs."""
     done = child("sigterm", engine, tmp_path)
@@ -89,6 +90,7 @@ def test_sigterm_stops_the_bot_cleanly(engine: Engine, tmp_path: Path) -> None:
     assert TOKEN not in done.stderr + done.stdout
 
 
+@pytest.mark.slow
 def test_rejected_token_exits_1_without_logging_it(engine: Engine, tmp_path: Path) -> None:
     """A token Discord rejects: exit code 1, a pointer to the portal, the token not logged."""
     done = child("bad-token", engine, tmp_path)

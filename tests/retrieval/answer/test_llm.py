@@ -240,7 +240,7 @@ def test_reply_slower_than_the_deadline_times_out(make, fake_llm, passages, ship
     started = time.monotonic()
     with pytest.raises(LLMError, match=r"within 0\.5s"):
         make(timeout=0.5, max_retries=2).answer("How is the action?", passages, shipped)
-    assert time.monotonic() - started < 0.5 + 1.5
+    assert time.monotonic() - started < 0.5 + 3.0  # generous; the server would take 5 s
 
 
 def test_stream_dripping_past_the_deadline_times_out(make, fake_llm, passages, shipped):
@@ -251,16 +251,16 @@ def test_stream_dripping_past_the_deadline_times_out(make, fake_llm, passages, s
     with pytest.raises(LLMError, match=r"within 0\.6s"):
         make(timeout=0.6).answer("How is the action?", passages, shipped, on_delta=chunks.append)
     assert chunks  # it did stream before the cut
-    assert time.monotonic() - started < 0.6 + 1.5
+    assert time.monotonic() - started < 0.6 + 5.0  # generous; the whole stream takes ~12 s
 
 
 def test_blocked_read_does_not_outlast_the_deadline(make, fake_llm, passages, shipped):
     """Chunks spaced under the timeout but ending past the deadline: cut at the deadline."""
-    fake_llm.script(Reply("one two three four", words_per_chunk=1, chunk_delay=0.4))
+    fake_llm.script(Reply("one two three four five", words_per_chunk=1, chunk_delay=1.5))
     started = time.monotonic()
-    with pytest.raises(LLMError, match=r"within 0\.6s"):
-        make(timeout=0.6).answer("How is the action?", passages, shipped)
-    assert time.monotonic() - started < 0.6 + 0.3
+    with pytest.raises(LLMError, match=r"within 2s"):
+        make(timeout=2.0).answer("How is the action?", passages, shipped)
+    assert time.monotonic() - started < 2.0 + 3.0  # generous; uncut, the reply takes 7.5 s
 
 
 def test_empty_reply_raises(make, fake_llm, passages, shipped):
