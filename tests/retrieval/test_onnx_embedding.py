@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -146,8 +147,12 @@ def test_cli_ask_does_not_import_torch(onnx_cache: Path, tmp_path: Path) -> None
     """A fresh `reviewbot ask` embeds with ONNX: no torch, transformers or
     sentence-transformers (torch alone costs ~7 s of a cold start)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "REVIEWBOT_"))}
+    two = tmp_path / "reviews"  # two reviews that mention Keanu: a real build, kept small
+    two.mkdir()
+    for name in ("slows-down-four-stars.md", "film-review-ballerina.md"):
+        shutil.copy(REVIEWS / name, two / name)
     env.update(
-        REVIEWBOT_DATA_DIR=str(REVIEWS),
+        REVIEWBOT_DATA_DIR=str(two),
         REVIEWBOT_INDEX_DIR=str(tmp_path / "index"),
         REVIEWBOT_MODEL_DIR=str(onnx_cache),
     )

@@ -20,11 +20,9 @@ _BLOCK = re.compile(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An index of the shipped reviews, built once for this module."""
-    path = tmp_path_factory.mktemp("llm-engine") / "index"
-    Engine(DATA_DIR, path).ensure_index()
-    return path
+def index_dir(engine: Engine) -> Path:
+    """The session index of the shipped reviews (only read here)."""
+    return engine.index_dir
 
 
 @pytest.mark.slow
