@@ -194,19 +194,17 @@ def test_one_reindex_at_a_time(engine: Engine) -> None:
 
 
 def test_index_built_by_another_model_is_refused_then_rebuilt(
-    two_reviews: Path, tmp_path: Path, embedder: Embedder
+    two_reviews: Path, index_copy: Path, embedder: Embedder
 ) -> None:
     """Opening an index from another embedding model says to reindex; `index` rebuilds it."""
-    index = tmp_path / "index"
-    reviews_dir = two_reviews
-    _engine(reviews_dir, index, embedder).index()
+    index, reviews_dir = index_copy, two_reviews
     head = json.loads((index / "CURRENT").read_text())
     head["model"] = "some-other-model"
     (index / "CURRENT").write_text(json.dumps(head))
     with pytest.raises(IndexMismatch, match="reviewbot index"):
         _engine(reviews_dir, index, embedder).ask(KEANU)
     report = _engine(reviews_dir, index, embedder).index()
-    assert len(report.added) == 2
+    assert len(report.added) == 2  # nothing of the other model's index is reused
     assert _engine(reviews_dir, index, embedder).ask(KEANU).found
 
 
