@@ -12,9 +12,6 @@ MODEL_DIR = Path(".reviewbot/models")  # the embedding model's one-time ONNX exp
 # Questions.
 K = 8  # passages retrieved per question
 MAX_QUESTION_CHARS = 1000
-# Passages whose cosine to the question is at least this are offered as "closest" when no
-# review covers the question.
-RELATED = 0.35
 
 # LLM (any OpenAI-compatible server).
 LLM_MODEL = "gpt-4o-mini"

@@ -63,6 +63,12 @@ _QUERY_STOP = frozenset(
 )
 
 
+def stem(word: str) -> str:
+    """The stemmed form of one lower-cased word ("" for a stopword)."""
+    low = word.lower()
+    return "" if low in _STOP else str(_stemmer.stemWord(low))
+
+
 def terms(text: str) -> list[str]:
     """Lower-cased, stop-worded, stemmed terms ("Keanu's cameo" → ["keanu", "cameo"])."""
     words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
@@ -89,6 +95,10 @@ class LexicalIndex:
             return np.zeros(self._n, dtype=np.float32)
         scores = self._bm25.get_scores(known, weight_mask=mask)
         return np.asarray(scores, dtype=np.float32)
+
+    def has(self, term: str) -> bool:
+        """Does any passage contain this stemmed term?"""
+        return term in self._vocab
 
     def rows_with(self, term: str) -> np.ndarray:
         """Rows of the passages containing `term` (a stemmed term), from BM25's postings."""

@@ -1,6 +1,7 @@
 """Ask and summary, read top-down; every step works on ONE snapshot of the index.
 
-    ask:     validate → resolve scope (critic, film) and the names asked about → embed ONCE →
+    ask:     validate → resolve scope (critic, film, a critic described in the question) →
+             analyse the question (subject, typos, names, intent: query.py) → embed ONCE →
              search ONCE → answer (LLM, else extractive) → verify (quotes.verify, both modes)
              → Answer
     summary: find the review → its passages → answer (LLM, else extractive) → verify → Answer
@@ -12,7 +13,6 @@ with the reason in `Answer.fallback_reason`.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -23,13 +23,14 @@ import numpy as np
 from .answer import extractive
 from .answer.quotes import Verified, parse_reply, verify
 from .catalogue import Catalogue
-from .defaults import MAX_QUESTION_CHARS, RELATED, K
+from .defaults import MAX_QUESTION_CHARS, K
+from .describe import described
 from .embeddings import Embedder
 from .errors import BadQuestion, LLMError, UserError
 from .llm import LLM
 from .llm.prompting import NO_PASSAGES_TEXT, StreamFilter, cut_reply, strip_not_found
 from .models import Answer, Part, Review, ScoredPassage
-from .names import full_names, named_terms
+from .query import analyse
 from .search import Searcher
 from .store import Snapshot
 
@@ -48,16 +49,16 @@ class Live:
     catalogue: Catalogue
 
 
+# What a critic's overall verdict sounds like; pulled into the question's vector when it asks for
+# verdicts without a topic ("was it worth it?"). Tuned on data/eval/tune.jsonl.
+VERDICT = "Overall, the film is worth seeing and I recommend it, or it is a disappointment."
+VERDICT_PULL = 1.0
+# Each share of the question's words that no review uses raises the bar for an answer by this.
+UNMATCHED_FLOOR = 0.15
+
+
 def _no_mention(names: Sequence[str]) -> str:
     return " ".join(f"No review mentions {n}." for n in names)
-
-
-def _without(question: str, names: Sequence[str]) -> str:
-    """What is left of the question without the names ("Hans Zimmer's score" → "score")."""
-    rest = question
-    for name in names:
-        rest = re.sub(rf"{re.escape(name)}(['’]s)?", " ", rest)
-    return rest if rest.strip() else question
 
 
 class Pipeline:
@@ -77,6 +78,7 @@ class Pipeline:
         self._clock = clock
         self._aspects: dict[tuple[tuple[str, str], ...], np.ndarray] = {}
         self._aspects_lock = threading.Lock()
+        self._verdict: np.ndarray | None = None
 
     # -- validate --------------------------------------------------------------------------
     def check_question(self, question: str) -> str:
@@ -109,39 +111,53 @@ class Pipeline:
             raise UserError(f"-k must be at least 1, not {k}")
         snap, searcher = live.snapshot, live.searcher
 
-        # Scope and names, before any embedding: a question only about names no review in
-        # scope contains is answered "No review mentions …" plus the closest sentences to
-        # what is left of it.
+        # Scope: the critic asked for, the film, or a critic described in the question ("the
+        # reviewer who gave it four stars"); then what the question asks (query.py).
         scope: set[str] | None = None
         if critic:
             scope = {live.catalogue.find_review(critic).id}
         if film:
             film_ids = live.catalogue.film_ids(film)
             scope = film_ids if scope is None else scope & film_ids
+        asked, note = question, ""
+        if not critic:
+            found = described(question, snap.reviews, searcher.review_ids_with)
+            if found is not None and (scope is None or found.review.id in scope):
+                scope = {found.review.id}
+                asked = found.strip_from(question)
+                note = f"Answering from {found.review.display_name}'s review."
         in_scope = set(scope if scope is not None else snap.reviews)
-        names = named_terms(question)
+        query = analyse(asked, searcher.lexical.has, searcher.vocabulary)
         missing = []
-        for name in names:
+        for name in query.names:
             naming = searcher.reviews_naming(name)
             if naming is not None and not naming & in_scope:
                 missing.append(name)
-        uncovered = bool(names) and len(missing) == len(names)
-        query = _without(question, missing) if uncovered else question
+        uncovered = bool(query.names) and len(missing) == len(query.names)
 
         t1 = self._clock()
-        qvec = self._embedder().embed_query(query)
+        qvec = self._embedder().embed_query(query.search_text)
+        if query.generic and query.intent in ("verdict", "comparison"):
+            # "Was it worth it?", "who was the most positive?": each critic's overall verdict.
+            qvec = qvec + VERDICT_PULL * self._verdict_vector()
+            qvec = (qvec / (np.linalg.norm(qvec) + 1e-9)).astype(np.float32)
         t2 = self._clock()
-        hits = searcher.search(query, qvec, k=k, review_ids=scope)
+        hits = searcher.search(query.search_text, qvec, k=k, review_ids=scope, intent=query.intent)
         t3 = self._clock()
         timings = {"embed_ms": (t2 - t1) * 1e3, "search_ms": (t3 - t2) * 1e3}
         scored = tuple(h.scored() for h in hits)
         numbered = [h.passage for h in hits]
+        if scope is not None and len(scope) == 1:
+            floor = extractive.SCOPED_FLOOR  # one critic asked about: their closest words
+        else:
+            floor = extractive.FLOOR + UNMATCHED_FLOOR * query.unmatched
 
         def not_covered(fallback: str | None = None) -> Answer:
-            """found=False: say so plainly; offer the closest sentences only if related."""
+            """found=False: say so plainly; offer the closest sentences only if related (and,
+            being under the bar, never the answer just refused)."""
             lead = _no_mention(missing) if uncovered else "No review covers that question."
             parts = [Part("text", lead)]
-            closest = extractive.closest_sentences(qvec, hits, snap, RELATED)
+            closest = extractive.closest_sentences(hits, snap, floor)
             if closest:
                 parts += [Part("break"), Part("text", "The closest passages:"), *closest]
             checked = verify(parts, numbered, snap.reviews)
@@ -163,16 +179,24 @@ class Pipeline:
             else:
                 return _finish(answer, t0, timings, self._clock)
 
-        aliases = [a for n in names for a in full_names(n, searcher.passages_naming(n))]
-        draft = extractive.answer_question(question, qvec, hits, snap, [*names, *aliases])
+        draft = extractive.answer_question(
+            hits, snap, in_scope=len(in_scope), intent=query.intent, floor=floor
+        )
         if not draft:
             return not_covered(fallback)
+        if note:
+            draft = [Part("text", note), Part("break"), *draft]
         if missing:
             draft += [Part("break"), Part("break"), Part("text", _no_mention(missing))]
         checked = verify(draft, numbered, snap.reviews)
         if not checked.citations:
             return not_covered(fallback)
         return self._answer(question, checked, True, scored, t0, timings, fallback)
+
+    def _verdict_vector(self) -> np.ndarray:
+        if self._verdict is None:
+            self._verdict = self._embedder().embed_query(VERDICT)  # the same value if two race
+        return self._verdict
 
     # -- summary ---------------------------------------------------------------------------
     def summary(

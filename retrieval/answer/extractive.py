@@ -1,8 +1,9 @@
 """Offline answers built only from the critics' own sentences.
 
-`answer_question` scores the sentences of the retrieved passages against the question (meaning,
-shared terms, names asked about), keeps the best one or two per review above a relevance floor,
-and drafts them as parts grouped by critic, each quote claimed from the passage it came from.
+`answer_question` quotes the sentences of the retrieved passages that answer the question, by
+the scores search.py gave them: those above a floor and near the best, at most two per review;
+a review with no such sentence is left out. They are drafted as parts grouped by critic, each
+quote claimed from the passage it came from.
 `summarise_review` picks 3–5 sentences of one review that cover different aspects (verdict,
 story, action, acting, craft; for a film in a series, how it measures up to the series).
 Sentence vectors come from the index, so answering embeds nothing but the question.
@@ -17,13 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..lexical import terms
 from ..models import Part, Passage, Review
 from ..search import Hit
 from ..store import Snapshot
 
-MIN_SENTENCE_SCORE = 0.40  # below this a sentence is not about the question
-RELATIVE_FLOOR = 0.70  # ...nor when it scores under this share of the best sentence
 MIN_WORDS = 4  # "Our review:" is not a quote worth showing
 MAX_REVIEWS = 5
 MAX_QUOTE_CHARS = 400
@@ -38,64 +36,63 @@ class Sentence:
     score: float = 0.0
 
 
-def _sentences_of(hits: Sequence[Hit], snap: Snapshot) -> tuple[list[Sentence], np.ndarray]:
-    """The quotable sentences of the retrieved passages (each once) and their stored vectors."""
-    rows: dict[int, None] = {}
+# A sentence must score at least FLOOR (search.py's sentence score) to be quoted as answering the
+# question, and be within MARGIN of the best one; a review none of whose sentences qualifies is
+# left out of the answer rather than padded in. Tuned on data/eval/tune.jsonl only.
+FLOOR = 0.55
+MARGIN = 0.25
+SECOND_MARGIN = 0.05  # a review's second quote must be this close to its first
+MAX_QUOTES = 6
+PER_REVIEW = 2
+SCOPED_FLOOR = 0.35  # when the question is about one review, its best sentences are the answer
+STANCE_MARGIN = 0.25  # verdict/comparison answers quote each critic whose best is this close
+RELATED = 0.45  # a refusal offers sentences scoring at least this as "the closest passages"
+
+
+def _quotable(text: str) -> bool:
+    return len(text) <= MAX_QUOTE_CHARS * 2 and len(text.split()) >= MIN_WORDS
+
+
+def scored_sentences(hits: Sequence[Hit], snap: Snapshot) -> list[Sentence]:
+    """The quotable sentences of the retrieved passages (each once) with search's scores,
+    best first."""
+    best: dict[int, float] = {}
     for hit in hits:
-        a, b = snap.passage_sentences[snap.row_of[hit.passage.id]]
-        rows.update(dict.fromkeys(range(a, b)))
-    cands: list[Sentence] = []
-    keep: list[int] = []
-    for j in rows:
+        for j, score in hit.sentences:
+            best[j] = max(score, best.get(j, score))
+    out = []
+    for j, score in best.items():
         ref, text = snap.sentences[j], snap.sentence_text(j)
-        if len(text) <= MAX_QUOTE_CHARS * 2 and len(text.split()) >= MIN_WORDS:
-            cands.append(Sentence(ref.review_id, ref.start, ref.end, text))
-            keep.append(j)
-    vecs = np.asarray(snap.sentence_vectors[keep], dtype=np.float32).reshape(len(keep), snap.dim)
-    return cands, vecs
+        if _quotable(text):
+            out.append(Sentence(ref.review_id, ref.start, ref.end, text, score))
+    return sorted(out, key=lambda s: (-s.score, s.review_id, s.start))
 
 
-def _term_overlap(question_terms: set[str], text: str) -> float:
-    if not question_terms:
-        return 0.0
-    return len(question_terms & set(terms(text))) / len(question_terms)
-
-
-def score_sentences(
-    question: str, qvec: np.ndarray, cands: list[Sentence], vecs: np.ndarray, names: Sequence[str]
+def pick_quotes(
+    scored: list[Sentence],
+    *,
+    per_review: int | None = None,
+    floor: float | None = None,
+    margin: float | None = None,
 ) -> list[Sentence]:
-    """Score = cosine to the question + 0.25 × share of question terms + 0.15 if it names
-    what the question names."""
-    if not cands:
-        return []
-    cos = vecs @ qvec
-    qterms = set(terms(question))
-    # A sentence is "about" a name when it has any of its words: "Keanu Reeves" → "Reeves".
-    name_terms = [set(terms(n)) for n in names]
-    scored = []
-    for c, sim in zip(cands, cos, strict=True):
-        ct = set(terms(c.text))
-        named = any(nt & ct for nt in name_terms)
-        s = float(sim) + 0.25 * _term_overlap(qterms, c.text) + (0.15 if named else 0.0)
-        scored.append(Sentence(c.review_id, c.start, c.end, c.text, s))
-    return scored
-
-
-def pick_quotes(scored: list[Sentence], *, per_review: int = 2) -> list[Sentence]:
-    """Best sentence per review above the floors (a second one only when nearly as good)."""
+    """The sentences that answer: above the floor and near the best; at most `per_review` per
+    review, grouped by review (best review first), each group in text order."""
     if not scored:
         return []
-    best = max(s.score for s in scored)
-    floor = max(MIN_SENTENCE_SCORE, RELATIVE_FLOOR * best)
+    top = max(s.score for s in scored)
+    cut = max(FLOOR if floor is None else floor, top - (MARGIN if margin is None else margin))
+    per_review = PER_REVIEW if per_review is None else per_review
     by_review: dict[str, list[Sentence]] = {}
+    count = 0
     for s in sorted(scored, key=lambda s: -s.score):
-        if s.score < floor:
+        if s.score < cut or count >= MAX_QUOTES:
             break
         picks = by_review.setdefault(s.review_id, [])
-        if not picks or (len(picks) < per_review and s.score >= 0.9 * picks[0].score):
+        if len(picks) < per_review and (not picks or s.score >= picks[0].score - SECOND_MARGIN):
             picks.append(s)
-    ranked = sorted(by_review.values(), key=lambda ps: -ps[0].score)[:MAX_REVIEWS]
-    return [s for picks in ranked for s in sorted(picks, key=lambda s: s.start)]
+            count += 1
+    ranked = sorted((ps for ps in by_review.values() if ps), key=lambda ps: -ps[0].score)
+    return [s for picks in ranked[:MAX_REVIEWS] for s in sorted(picks, key=lambda s: s.start)]
 
 
 def _passage_numbers(hits: Sequence[Hit], snap: Snapshot) -> dict[tuple[str, int], int]:
@@ -129,35 +126,39 @@ def quote_parts(
     return parts
 
 
-def lead_in(reviews: int) -> str:
-    return "One review speaks to this:" if reviews == 1 else f"{reviews} reviews speak to this:"
+def lead_in(quoted: int, in_scope: int) -> str:
+    """How many of the reviews in scope speak to the question ("2 of 5 reviews …")."""
+    if in_scope <= 1:
+        return "The review speaks to this:"
+    return f"{quoted} of {in_scope} reviews speak to this:"
 
 
-def closest_sentences(
-    qvec: np.ndarray, hits: Sequence[Hit], snap: Snapshot, floor: float, n: int = 2
-) -> list[Part]:
-    """Up to `n` sentences of the retrieved passages with cosine ≥ `floor`, best first."""
-    cands, vecs = _sentences_of(hits, snap)
-    sims = vecs @ qvec
-    picked = [cands[i] for i in np.argsort(-sims)[:n] if sims[i] >= floor]
+def closest_sentences(hits: Sequence[Hit], snap: Snapshot, below: float, n: int = 2) -> list[Part]:
+    """Up to `n` sentences of the retrieved passages scoring under `below` (they did not answer)
+    but at least RELATED, best first: offered with a refusal, never the answer it refused."""
+    picked = [s for s in scored_sentences(hits, snap) if RELATED <= s.score < below][:n]
     return quote_parts(picked, snap.reviews, _passage_numbers(hits, snap))
 
 
 def answer_question(
-    question: str,
-    qvec: np.ndarray,
     hits: Sequence[Hit],
     snap: Snapshot,
-    names: Sequence[str] = (),
+    *,
+    in_scope: int,
+    intent: str = "topic",
+    floor: float | None = None,
 ) -> list[Part]:
-    """The draft answer as parts (a lead-in, then quotes grouped by review, each claimed from
-    its hit's number); [] when no sentence is about the question."""
-    cands, vecs = _sentences_of(hits, snap)
-    scored = score_sentences(question, qvec, cands, vecs, names)
-    picked = pick_quotes(scored)
+    """The draft answer as parts (a lead-in saying how many reviews in scope speak to the
+    question, then quotes grouped by review, each claimed from its hit's number); [] when no
+    sentence answers the question. Verdicts and comparisons quote each critic's best sentence."""
+    scored = scored_sentences(hits, snap)
+    if intent in ("comparison", "verdict"):
+        picked = pick_quotes(scored, per_review=1, margin=STANCE_MARGIN, floor=floor)
+    else:
+        picked = pick_quotes(scored, floor=floor)
     if not picked:
         return []
-    lead = Part("text", lead_in(len({q.review_id for q in picked})))
+    lead = Part("text", lead_in(len({q.review_id for q in picked}), in_scope))
     return [lead, *quote_parts(picked, snap.reviews, _passage_numbers(hits, snap))]
 
 

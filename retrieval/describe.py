@@ -1,0 +1,155 @@
+"""Critics named by description: "the reviewer who gave it four stars", "the tutu much one", "the
+Film Stories critic", "the guy who hated the marketing", "in the 'total banger' review".
+
+    described(question, reviews, review_ids_with) -> Described | None
+
+The description is cut out of the question by its grammar ("the critic/reviewer/one/guy who …",
+"the … review(er)", "in the … review", "according to …") and matched against what is known of
+each review: its rating (front matter, or a "Rating: 4 out of 5" line), its critic, outlet,
+title, id and URL words, and — weighted less — the words of the review itself. It resolves only
+when one review clearly wins; otherwise the question is answered across all reviews as usual.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .lexical import _QUERY_STOP, terms
+from .models import Review
+
+_WHO = (
+    r"(?:critic|reviewer|review|writer|one|guy|person|woman|man|lady|blogger|blog|site|outlet|"
+    r"piece|article|write-?up)"
+)
+_VERBS = (
+    r"(?:think|thinks|thought|say|says|said|feel|felt|make|made|write|wrote|reckon|reckoned|"
+    r"have|has|had|do|did|does|like|liked|dislike|disliked|love|loved|hate|hated|find|found|"
+    r"consider|considered|rate|call|describe|described|mention|mentioned)"
+)
+_PATTERNS = (
+    # "the critic who gave it four stars", "that reviewer from Film Stories"
+    re.compile(
+        rf"\b(?:the|that|this)\s+{_WHO}\s+(?:who|that|which|whose|from|at|with|giving|calling)"
+        rf"\s+(?P<desc>.+?)(?=\s*[:,;?!]|\s+{_VERBS}\b(?!\s+(?:it|the|a|an|that|this)\b)|$)",
+        re.IGNORECASE,
+    ),
+    # "in the 'total banger' review", "the tutu much reviewer", "the Film Stories critic"
+    re.compile(
+        rf"\b(?:the|that|this)\s+(?P<desc>[^,;:?!]{{2,60}}?)\s+{_WHO}s?\b",
+        re.IGNORECASE,
+    ),
+    # "according to Film Stories", "Film Stories' review"
+    re.compile(r"\baccording\s+to\s+(?P<desc>[^,;:?!]{2,60})", re.IGNORECASE),
+    re.compile(r"(?P<desc>\b[\w ]{2,40}?)['’]s?\s+review\b", re.IGNORECASE),
+)
+# Words in a description that say nothing about which review it is.
+_GENERIC = frozenset(
+    terms(
+        "review reviewer critic one guy person woman man lady blogger writer who that which gave "
+        "give giving call called calling rate rated rating said say film movie it its this these"
+    )
+)
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "half": 0.5}
+_RATED = re.compile(
+    r"(?P<v>\d+(?:\.\d+)?|one|two|three|four|five)\s*(?:(?:/|out\s+of)\s*(?P<of>\d+)|-?\s*stars?)",
+    re.IGNORECASE,
+)
+_RATING_LINE = re.compile(r"\brating:\s*(.{1,30})", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Described:
+    review: Review
+    description: str  # the words that described it, as typed
+
+    def strip_from(self, question: str) -> str:
+        """The question without the description (what is left to search for)."""
+        return " ".join(question.replace(self.description, " ").split())
+
+
+def _rating(text: str) -> tuple[float, float] | None:
+    m = _RATED.search(text)
+    if not m:
+        return None
+    raw = m.group("v").lower()
+    value = float(_NUMBERS.get(raw, raw))
+    scale = float(m.group("of")) if m.group("of") else 5.0
+    return value, scale
+
+
+def review_rating(review: Review) -> tuple[float, float] | None:
+    """(value, scale) from the front matter's rating, else a "Rating: …" line in the text."""
+    if review.rating:
+        found = _rating(review.rating)
+        if found:
+            return found
+    lines = _RATING_LINE.findall(review.body)
+    return _rating(lines[-1]) if lines else None
+
+
+def _meta_terms(review: Review) -> set[str]:
+    words = " ".join(
+        x for x in (review.critic, review.outlet, review.title, review.id.replace("-", " "),
+                    re.sub(r"[/_.-]", " ", review.url or "")) if x
+    )  # fmt: skip
+    return set(terms(words))
+
+
+def described(
+    question: str,
+    reviews: Mapping[str, Review],
+    review_ids_with: Callable[[str], set[str]],
+) -> Described | None:
+    """The one review `question` describes, or None (no description, or no clear winner).
+
+    `review_ids_with(term)` → ids of reviews whose text contains the stemmed term."""
+    if len(reviews) < 2:
+        return None
+    # A critic or outlet named outright ("what did Film Stories think…").
+    for r in reviews.values():
+        for name in (r.critic, r.outlet):
+            m = re.search(rf"\b{re.escape(name)}\b", question, re.IGNORECASE) if name else None
+            if name and len(name) >= 4 and m:
+                return Described(r, m.group())
+    for pattern in _PATTERNS:
+        for m in pattern.finditer(question):
+            desc = m.group("desc").strip(" '\"‘’“”")
+            found = _match(desc, reviews, review_ids_with)
+            if found is not None:
+                return Described(found, m.group("desc").strip())
+    return None
+
+
+def _match(
+    desc: str, reviews: Mapping[str, Review], review_ids_with: Callable[[str], set[str]]
+) -> Review | None:
+    wanted = _rating(desc)
+    if wanted is not None:
+        rated = [r for r in reviews.values() if (got := review_rating(r)) and
+                 abs(got[0] / got[1] - wanted[0] / wanted[1]) < 1e-6]  # fmt: skip
+        return rated[0] if len(rated) == 1 else None
+    words = [t for t in dict.fromkeys(terms(desc)) if t not in _GENERIC and t not in _QUERY_STOP]
+    if not words:
+        return None
+    meta = {rid: _meta_terms(r) for rid, r in reviews.items()}
+    n = len(reviews)
+    scores = dict.fromkeys(reviews, 0.0)
+    for t in words:
+        in_meta = {rid for rid, ts in meta.items() if t in ts}
+        in_text = review_ids_with(t) & set(reviews)
+        df = len(in_meta | in_text)
+        if not df or df == n:
+            continue
+        idf = math.log(1 + n / df)
+        for rid in in_meta:
+            scores[rid] += 2 * idf
+        for rid in in_text - in_meta:
+            scores[rid] += idf
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    best, second = ranked[0][1], ranked[1][1]
+    if best > 0 and best >= 1.5 * second + 0.3:
+        return reviews[ranked[0][0]]
+    return None

@@ -1,0 +1,221 @@
+"""What a question asks: its subject, the names in it, typos mended, the kind of answer wanted.
+
+    analyse(question, known) -> Query
+
+`known(term) -> bool` says whether a stemmed term occurs in any review (the BM25 vocabulary), so
+the analysis costs a few set look-ups, not a scan of the corpus.
+
+- **Subject**: the question without the words that frame every question about reviews ("what
+  did the critics say about", "do reviewers think") — "what did critics say about Keanu's
+  cameo?" → "Keanu's cameo". It is what gets embedded and matched, so framing words do not
+  pull in sentences that merely say "critics" or "think".
+- **Typos**: a word no review uses and that is not common English (wordfreq) is compared with
+  the reviews' own vocabulary (rapidfuzz); a close match replaces it ("flamethower" →
+  "flamethrower", "choreografy" → "choreography").
+- **Names**, in any case: capitalised runs ("Hans Zimmer") and runs of words that no review
+  uses and that are rare in English ("hans zimmer", "nolan"). A name no review mentions is
+  reported in `missing`, so the answer can say so instead of quoting unrelated sentences.
+- **Intent**: `rating` (stars, scores), `comparison` (who liked X most, do critics agree),
+  `verdict` (is it worth it, did anyone hate it) or `topic`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .lexical import _QUERY_STOP, stem, terms
+from .names import named_terms
+
+Intent = Literal["topic", "verdict", "comparison", "rating"]
+
+# Below this Zipf frequency (wordfreq: 3 ≈ once per million words) a word absent from every
+# review is taken for a name or a typo rather than ordinary English the critics happen not to use.
+RARE_ZIPF = 3.3
+# rapidfuzz similarity (0–100) a review word needs to stand in for a misspelt question word.
+TYPO_SIMILARITY = 80
+COMMON_TYPO_SIMILARITY = 90  # ...when the typed word is itself common English
+# A single lower-case word no review uses is taken for a name only when it is this rare; runs of
+# two or more such words ("hans zimmer", "billie ellish") and capitalised names always count.
+NAME_ZIPF = 2.5
+COMMON_ZIPF = 4.0  # words at least this frequent never start or end a name
+
+_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+
+# Framing: removed from the subject (whole words, any case). Kept deliberately short and generic:
+# words about asking and about reviews, never words about films.
+_FRAME = re.compile(
+    r"\b(?:what['’]?s|how['’]?s|what|how|with|did|do|does|was|were|is|are|has|have|had|any|anyone|anybody|everyone|"
+    r"the|a|an|of|about|on|in|to|for|regarding|concerning|"
+    r"critics?|reviewers?|reviews?|writers?|people|folks|they|them|their|"
+    r"say|said|says|saying|think|thought|thinks|feel|felt|react(?:ed|ion)?|mention(?:ed)?|"
+    r"write|wrote|written|talk(?:ed)?|discuss(?:ed)?|opinions?|views?|make|made|"
+    r"tell|me|us|please|anything|something|there|overall|general(?:ly)?)\b",
+    re.IGNORECASE,
+)
+
+_RATING = re.compile(
+    r"\b(?:ratings?|rated|star\s+ratings?|how\s+many\s+stars|\w+\s+stars?\s+out|(?:\d|one|two|three|"
+    r"four|five)(?:\.\d)?\s*stars?|score[sd]?\s+(?:it|the\s+film|out\s+of)|out\s+of\s+(?:5|five|10|ten)|"
+    r"grade[sd]?|marks?\s+out)\b",
+    re.IGNORECASE,
+)
+_COMPARISON = re.compile(
+    r"\b(?:who|which)\b.*\b(?:most|least|best|worst|harshest|kindest|nicest|meanest|more|less|"
+    r"favou?rite|fan|fans|hated|loved|liked|disliked|enjoyed|critical|positive|negative|"
+    r"harsh|kind|generous|agree|disagree)\b"
+    r"|\b(?:do|did|does)\s+(?:the\s+)?(?:critics|reviewers|reviews|they)\s+(?:all\s+)?(?:agree|disagree|differ)"
+    r"|\bcompare[sd]?\b|\bcomparison\b|\bconsensus\b|\bsplit\b|\bdivided\b|\bvs\.?\b|\bversus\b",
+    re.IGNORECASE,
+)
+_VERDICT = re.compile(
+    r"\b(?:worth|recommend\w*|verdict|overall|liked|dislike[sd]?|love[sd]?|hate[sd]?|enjoy\w*|"
+    r"good|bad|great|terrible|awful|fun|boring|disappoint\w*|any\s+good|should\s+i|"
+    r"thumbs|watch\s+it|see\s+it|impress\w*|positive|negative|praise\w*|criticis\w*|"
+    r"complain\w*|problem\w*|flaws?|weak\w*|strong\w*|best|worst|better|worse|succeed\w*|"
+    r"fail\w*|work(?:s|ed)?|land(?:s|ed)?|hold\s+up|live\s+up)\b",
+    re.IGNORECASE,
+)
+
+
+# Subject words that carry no topic: with only these left, a question asks for a verdict.
+_GENERIC_TERMS = frozenset(
+    terms(
+        "film movie it worth watching watch see seeing going go good bad great best worst most "
+        "least positive negative harsh harshest kind kindest nice liked like loved hated disliked "
+        "enjoyed recommend recommended overall verdict critic critics reviewer review one who "
+        "which better worse fan fans favourite favorite part thing things really actually their "
+        "them they was were is are any all whole well much more less"
+    )
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    question: str  # as asked, whitespace folded
+    subject: str  # without framing words, typos mended ("" when only framing was asked)
+    names: tuple[str, ...] = ()  # people/things named, as typed (mended)
+    missing: tuple[str, ...] = ()  # names that no review uses
+    corrections: dict[str, str] = field(default_factory=dict)  # typed word → review word
+    intent: Intent = "topic"
+    # Share of the subject's words that no review uses ("horse" in "how was the horse chase").
+    unmatched: float = 0.0
+    # True when the subject is only evaluative/generic words ("was it worth it?", "who was the
+    # most positive?"): the question asks for each critic's overall verdict.
+    generic: bool = False
+
+    @property
+    def search_text(self) -> str:
+        """What is embedded and matched: the subject, or the question when nothing is left."""
+        return self.subject or self.question
+
+
+@functools.cache
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, "en"))
+
+
+def intent_of(question: str) -> Intent:
+    if _RATING.search(question):
+        return "rating"
+    if _COMPARISON.search(question):
+        return "comparison"
+    if _VERDICT.search(question):
+        return "verdict"
+    return "topic"
+
+
+def subject_of(question: str) -> str:
+    """The question without framing words and punctuation runs ("" when nothing is left)."""
+    text = _FRAME.sub(" ", question)
+    text = re.sub(r"[?!.,;:]+", " ", text)
+    return " ".join(text.split())
+
+
+def _mend(word: str, vocabulary: Callable[[], list[str]], known: Callable[[str], bool]) -> str:
+    """`word`, or the review word it is a typo of (a word no review uses: "flamethower"; a common
+    English word only when the match is very close: "houston" → "huston")."""
+    from rapidfuzz import fuzz, process, utils
+
+    low = word.lower().strip("'’")
+    if len(low) < 4 or not stem(low) or known(stem(low)):
+        return word
+    cutoff = TYPO_SIMILARITY if _zipf(low) < RARE_ZIPF else COMMON_TYPO_SIMILARITY
+    if len(low) < 5 and cutoff == COMMON_TYPO_SIMILARITY:
+        return word
+    # Typos rarely change the first letter; requiring it keeps a correctly spelt name that no
+    # review uses ("zimmer") from being "mended" into a review word ("simmer").
+    words = [w for w in vocabulary() if w[:1] == low[:1]]
+    match = process.extractOne(
+        low, words, scorer=fuzz.ratio, processor=utils.default_process,
+        score_cutoff=cutoff,
+    )  # fmt: skip
+    return match[0] if match else word
+
+
+def analyse(
+    question: str,
+    known: Callable[[str], bool],
+    vocabulary: Callable[[], list[str]],
+) -> Query:
+    """`known(stemmed term)`: is it in any review; `vocabulary()`: the reviews' surface words
+    (for mending typos; called only when a question has an unknown, uncommon word)."""
+    text = " ".join(question.split())
+    corrections: dict[str, str] = {}
+
+    def mend(m: re.Match[str]) -> str:
+        word = m.group()
+        fixed = _mend(word, vocabulary, known)
+        if fixed.lower() != word.lower():
+            corrections[word] = fixed
+        return fixed
+
+    mended = _WORD.sub(mend, text)
+    subject = subject_of(mended)
+
+    # Names: capitalised runs, plus runs of words no review uses, typed in any case.
+    names = list(named_terms(mended))
+    run: list[str] = []
+    runs: list[list[str]] = []
+    for m in _WORD.finditer(subject):
+        word = re.sub(r"['’]s?$", "", m.group())
+        stems = terms(word)
+        if stems and not all(known(t) for t in stems):
+            run.append(word)
+            continue
+        if run:
+            runs.append(run)
+        run = []
+    if run:
+        runs.append(run)
+    unmatched = sum(len(run) for run in runs)
+    for words in runs:
+        # Trim common words off the ends: "the billie ellish song" names "billie ellish".
+        while words and _zipf(words[-1].lower()) >= COMMON_ZIPF:
+            words = words[:-1]
+        while words and _zipf(words[0].lower()) >= COMMON_ZIPF:
+            words = words[1:]
+        if not words:
+            continue
+        rare = min(_zipf(w.lower()) for w in words)
+        if rare < NAME_ZIPF or (len(words) >= 2 and rare < RARE_ZIPF):
+            phrase = " ".join(words)
+            if not any(phrase.lower() in n.lower() or n.lower() in phrase.lower() for n in names):
+                names.append(phrase)
+    missing = tuple(n for n in names if not all(known(t) for t in terms(n)))
+    content = [t for t in terms(subject) if t not in _QUERY_STOP]
+    return Query(
+        question=text,
+        subject=subject,
+        names=tuple(names),
+        missing=missing,
+        corrections=corrections,
+        intent=intent_of(text),
+        unmatched=unmatched / len(content) if content else 0.0,
+        generic=not [t for t in content if t not in _GENERIC_TERMS],
+    )
