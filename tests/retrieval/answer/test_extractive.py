@@ -6,17 +6,21 @@ from retrieval.answer import extractive
 from retrieval.answer.quotes import verify
 from retrieval.engine import Engine
 
-QUESTION = "What did critics say about Keanu's cameo?"
+
+def _draft(engine: Engine, text: str = "Keanu's cameo", **kw: object) -> tuple:
+    live = engine._require()
+    hits = live.searcher.search(text, engine.embedder.embed_query(text), k=8)
+    parts = extractive.answer_question(hits, live.snapshot, in_scope=5, **kw)  # type: ignore[arg-type]
+    return live, hits, parts
 
 
 def test_draft_claims_each_quote_from_the_hit_it_came_from(engine: Engine) -> None:
-    """Every quote part's n is the 1-based hit whose passage holds that sentence."""
-    live = engine._require()
-    qvec = engine.embedder.embed_query(QUESTION)
-    hits = live.searcher.search(QUESTION, qvec, k=8)
-    parts = extractive.answer_question(QUESTION, qvec, hits, live.snapshot, ["Keanu"])
+    """Every quote part's n is the 1-based hit whose passage holds that sentence; the lead says
+    how many of the reviews in scope speak to the question."""
+    _, hits, parts = _draft(engine)
     quotes = [p for p in parts if p.kind == "quote"]
-    assert parts[0].kind == "text" and "speak" in parts[0].text and quotes
+    assert parts[0].kind == "text" and parts[0].text.endswith("of 5 reviews speak to this:")
+    assert quotes
     for q in quotes:
         assert q.n is not None and q.text in hits[q.n - 1].passage.text
     assert [p.kind for p in parts].count("name") == len({hits[q.n - 1].passage.review_id
@@ -25,14 +29,29 @@ def test_draft_claims_each_quote_from_the_hit_it_came_from(engine: Engine) -> No
 
 def test_verify_keeps_every_extractive_quote(engine: Engine) -> None:
     """Spans of the reviews all verify: as many citations as quotes, none dropped."""
-    live = engine._require()
-    qvec = engine.embedder.embed_query(QUESTION)
-    hits = live.searcher.search(QUESTION, qvec, k=8)
-    parts = extractive.answer_question(QUESTION, qvec, hits, live.snapshot, ["Keanu"])
+    live, hits, parts = _draft(engine)
     checked = verify(parts, [h.passage for h in hits], live.snapshot.reviews)
     assert checked.counts["dropped"] == 0
     assert len(checked.citations) == len([p for p in parts if p.kind == "quote"])
     assert "**" not in checked.text
+
+
+def test_nothing_above_the_floor_is_no_draft(engine: Engine) -> None:
+    """With the bar above every sentence's score there is nothing to quote: [] (a refusal)."""
+    _, _, parts = _draft(engine, floor=5.0)
+    assert parts == []
+
+
+def test_refusal_offers_only_sentences_under_the_bar(engine: Engine) -> None:
+    """closest_sentences never offers a sentence that scored at or above the bar it failed."""
+    live = engine._require()
+    text = "Keanu's cameo"
+    hits = live.searcher.search(text, engine.embedder.embed_query(text), k=8)
+    bar = 0.6
+    offered = [p.text for p in extractive.closest_sentences(hits, live.snapshot, bar)
+               if p.kind == "quote"]  # fmt: skip
+    scores = {s.text: s.score for s in extractive.scored_sentences(hits, live.snapshot)}
+    assert all(extractive.RELATED <= scores[t] < bar for t in offered)
 
 
 def test_franchise_aspect_comes_from_the_film_title() -> None:
