@@ -54,7 +54,7 @@ class Live:
 VERDICT = "Overall, the film is worth seeing and I recommend it, or it is a disappointment."
 VERDICT_PULL = 1.0
 # Each share of the question's words that no review uses raises the bar for an answer by this.
-UNMATCHED_FLOOR = 0.15
+UNMATCHED_FLOOR = 0.1
 
 
 def _no_mention(names: Sequence[str]) -> str:
