@@ -1,0 +1,94 @@
+"""Issue 8's bars on the held-out questions, checked through `reviewbot eval` as a real process.
+
+The thresholds live in BARS; the baseline is computed here (a few seconds) on the same questions
+with the same evidence-recall definition (`python -m bench.baseline data/eval/holdout.jsonl`).
+The dev set's own bars stay in tests/bot/test_cli.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.baseline import Baseline, baseline_evidence_recall
+from retrieval.embeddings import Embedder
+from retrieval.evaluation import load_questions
+from tests.conftest import MODEL_DIR, REVIEWS, ROOT
+
+HOLDOUT = ROOT / "data" / "eval" / "holdout.jsonl"
+K = 8
+
+BARS: dict[str, float] = {
+    "evidence_recall_min": 0.85,
+    "baseline_ratio_min": 1.5,  # our evidence recall ÷ the naive baseline's, same questions
+    "off_review_max": 0.10,
+    "on_evidence_min": 0.60,
+    "refusal_rate_min": 1.0,  # every unanswerable question refused
+    "false_refusals_max": 1,
+    "verbatim_rate_min": 1.0,
+}
+
+
+@pytest.fixture(scope="module")
+def holdout(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """`reviewbot eval holdout.jsonl -k 8 --no-llm --json` on a fresh index: its metrics."""
+    index = tmp_path_factory.mktemp("quality") / "index"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env["REVIEWBOT_MODEL_DIR"] = str(MODEL_DIR)
+    common = ["--data", str(REVIEWS), "--index", str(index)]
+    cli = [sys.executable, "-m", "bot.cli"]
+    subprocess.run([*cli, "index", *common], check=True, capture_output=True, env=env)
+    proc = subprocess.run(
+        [*cli, "eval", str(HOLDOUT), "-k", str(K), "--no-llm", "--json", *common],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    metrics: dict[str, Any] = json.loads(proc.stdout)["metrics"]
+    return metrics
+
+
+def test_holdout_evidence_recall(holdout: dict[str, Any]) -> None:
+    """The labelled evidence is among the 8 retrieved passages for ≥ 85 % of phrases."""
+    assert holdout["evidence_recall"] >= BARS["evidence_recall_min"]
+
+
+def test_holdout_evidence_recall_beats_the_naive_baseline(
+    holdout: dict[str, Any], embedder: Embedder
+) -> None:
+    """Our evidence recall is ≥ 1.5× the LangChain-quickstart baseline's on the same questions."""
+    base = Baseline.build(Path(REVIEWS), embedder)
+    baseline = baseline_evidence_recall(base, load_questions(HOLDOUT), K)
+    assert baseline
+    assert holdout["evidence_recall"] >= BARS["baseline_ratio_min"] * baseline
+
+
+def test_holdout_quotes_come_from_reviews_that_address_it(holdout: dict[str, Any]) -> None:
+    """At most 10 % of quotes on answerable questions come from a review not labelled relevant."""
+    assert holdout["off_review"] <= BARS["off_review_max"]
+
+
+def test_holdout_quotes_are_the_evidence(holdout: dict[str, Any]) -> None:
+    """At least 60 % of quotes overlap a labelled evidence phrase of their review."""
+    assert holdout["on_evidence"] >= BARS["on_evidence_min"]
+
+
+def test_holdout_unanswerable_questions_are_all_refused(holdout: dict[str, Any]) -> None:
+    """Every unanswerable held-out question is answered found=false."""
+    assert holdout["unanswerable"] > 0
+    assert holdout["refusal_rate"] >= BARS["refusal_rate_min"]
+
+
+def test_holdout_answerable_questions_are_rarely_refused(holdout: dict[str, Any]) -> None:
+    """At most one answerable held-out question is refused."""
+    assert holdout["false_refusals"] <= BARS["false_refusals_max"]
+
+
+def test_holdout_quotes_are_verbatim(holdout: dict[str, Any]) -> None:
+    """Every quote shown occurs verbatim in its cited review."""
+    assert holdout["verbatim_rate"] >= BARS["verbatim_rate_min"]
