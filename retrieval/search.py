@@ -52,7 +52,9 @@ _LEANS = re.compile(
 # EDGE share of their review get POSITION more.
 EDGE = 0.15
 POSITION = 0.08
-PASSAGE_WEIGHT = 0.1  # the passage's own cosine breaks ties between equally good sentences
+# The passage's own cosine, weighted: of two passages with equally good best sentences, the one
+# more about the question overall ranks first (tune: evidence recall 0.73 → 0.76 from 0.1).
+PASSAGE_WEIGHT = 0.5
 ROUND_ROBIN_FLOOR = 0.3  # verdict/comparison: a review whose best passage ranks under this is out
 _RATING = re.compile(r"\b\d(?:\.\d)?\s*(?:/|out of)\s*(?:4|5|10)\b|\b\d(?:\.\d)?\s*stars?\b", re.I)
 
