@@ -40,7 +40,7 @@ class Sentence:
 # question, and be within MARGIN of the best one; a review none of whose sentences qualifies is
 # left out of the answer rather than padded in. Tuned on data/eval/tune.jsonl only.
 FLOOR = 0.55
-MARGIN = 0.25
+MARGIN = 0.35
 SECOND_MARGIN = 0.05  # a review's second quote must be this close to its first
 MAX_QUOTES = 6
 PER_REVIEW = 2

@@ -58,12 +58,17 @@ def two_reviews(tmp_path: Path) -> Path:
     return target
 
 
-def test_keanu_answer_quotes_three_reviews_verbatim(engine: Engine) -> None:
-    """The demo question is answered from at least three reviews, every quote verbatim."""
+def test_keanu_answer_quotes_the_reviews_on_him_verbatim(engine: Engine) -> None:
+    """The demo question quotes only reviews that discuss Keanu's part, every quote verbatim
+    and about him; the lead says how many of the five speak to it."""
     answer = engine.ask(KEANU)
     assert answer.found and answer.mode == "extractive"
     reviews = engine.snapshot().reviews  # type: ignore[union-attr]
-    assert len({c.review_id for c in answer.citations}) >= 3
+    quoted = {c.review_id for c in answer.citations}
+    assert len(quoted) >= 2 and "filmstories-en-pointe-or-tutu-much" not in quoted
+    assert answer.text.startswith(f"{len(quoted)} of 5 reviews speak to this:")
+    assert all("Keanu" in c.quote or "Reeves" in c.quote or "his" in c.quote.lower()
+               for c in answer.citations)  # fmt: skip
     for c in answer.citations:
         assert c.verified and occurs_in(c.quote, reviews[c.review_id].body)
         assert f"“{c.quote}” [{c.n}]" in answer.text
