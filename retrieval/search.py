@@ -55,6 +55,10 @@ POSITION = 0.08
 # The passage's own cosine, weighted: of two passages with equally good best sentences, the one
 # more about the question overall ranks first (tune: evidence recall 0.73 → 0.76 from 0.1).
 PASSAGE_WEIGHT = 0.5
+# Each passage already taken from a review lowers that review's next one by this: a mild
+# spread, so the passages handed on (to the LLM, or quoted) are not all one critic's when
+# others speak to the question too. Not a quota: a clearly better passage still wins.
+SPREAD = 0.05
 ROUND_ROBIN_FLOOR = 0.3  # verdict/comparison: a review whose best passage ranks under this is out
 _RATING = re.compile(r"\b\d(?:\.\d)?\s*(?:/|out of)\s*(?:4|5|10)\b|\b\d(?:\.\d)?\s*stars?\b", re.I)
 
@@ -271,9 +275,16 @@ class Searcher:
                     if not rs:
                         queues.remove(rs)
             return chosen
+        taken: dict[str, int] = {}
+
+        def spread(r: int) -> float:
+            return rank(r, covered) - SPREAD * taken.get(passages[r].review_id, 0)
+
         while pool and len(chosen) < k:
-            row = max(pool, key=lambda r: (rank(r, covered), -r))
-            chosen.append(hit(row, rank(row, covered)))
+            row = max(pool, key=lambda r: (spread(r), -r))
+            chosen.append(hit(row, spread(row)))
             pool.discard(row)
             covered.update(spans[row])
+            rid = passages[row].review_id
+            taken[rid] = taken.get(rid, 0) + 1
         return chosen
