@@ -1,30 +1,57 @@
-"""Quote verification: is a quoted span really in the critic's text?
+"""Quote verification: a quote is a claim about a source, and the claim is what gets checked.
 
-Normalisation folds only whitespace, curly/straight quotes and dashes — nothing else — so a
-quote that differs in any word, letter or punctuation mark is not verified. (One allowance for
-typography: a `.` or `,` just inside the closing quote mark may be absent from the source.)
+    parse_reply(text) -> list[Part]            an LLM reply → prose and quote claims
+    verify(parts, numbered, reviews) -> Verified   claims judged against the critics' text
 
-`verify_answer` takes a model's answer, where quotes look like `"…" [3]` (3 = the passage
-number in the prompt), and returns the text the user may see:
+**Finding claims.** Every quoted span is a claim, whatever its marks: “…”, "…", ‘…’ and '…'
+(when used as quotes, not as apostrophes: don't, critics’), «…», »…«, „…“, ＂…＂, 〝…〞, 「…」,
+and Markdown `>` blockquote lines (a blockquote without quote marks inside is one claim). Line
+breaks inside a quote are folded to spaces; quotes nested in a quote (a review quoting a title)
+belong to the outer one. `[n]`, `[n, m]`, `[Passage n]` after a quote, or typed just inside its
+closing mark, cite passage n (= numbered[n-1]). A double quote mark that pairs with nothing is
+removed, so no prose can appear to be quoted.
 
-- a quote found in the cited passage, or elsewhere in the cited review → kept, verified;
-- found in another retrieved passage, or in another review of the corpus → re-cited there;
-- found nowhere → not shown as a quote: its sentence is removed when it holds no verified
-  quote, otherwise the words are unquoted and flagged "(unverified)"; counted as dropped.
+**Judging a claim** against a review body. A quote is shown as the critic's words only when:
 
-"a … b" is verified piecewise: each part, in order, in the same source. `[n]` markers are
-renumbered to the resulting citations; a bare marker points at its review's first quote or goes.
+(a) it is verbatim up to `normalize` (whitespace, curly/straight quotes, dashes), each piece
+    starting and ending on a word boundary (a `.` or `,` just inside the closing mark may be
+    typography);
+(b) with ellipses (…, ..., […]), every piece has at least 4 words and the pieces come in order
+    from one sentence or two adjacent sentences;
+(c) no negation or reversing qualifier (`_NEGATION`) stands in the text it leaves out: the
+    words before it in its clause, the words after it in its clause, or the text between its
+    pieces; and no piece ends on one just before an ellipsis;
+(d) it is not part of a question passed off as a statement (the sentence ends in `?` and the
+    quote stops before it).
+
+Clauses end at `; ( ) [ ]`, at a dash (not a hyphen) and before "but"; not at commas, since a
+comma does not end a negation's reach ("That's not to say, however, that …").
+
+A claim that fails (b)–(d) but matches verbatim is **widened** to its sentence(s), else its
+clause, when that text passes and holds at most `WIDEN_MAX` characters: the widened source
+text is shown and cited, and the claim still counts as dropped (the model's quote was not the
+critic's). Otherwise the claim **fails**: its sentence goes when it holds no shown quote,
+otherwise its words stay as plain prose without marks or `[n]`; counted as dropped.
+
+**Where.** A quote found in the cited review (the cited passage's occurrence first) is
+`verified`; found in another allowed review — retrieved ones first, then the corpus — it is
+re-cited there (`recited`; quotes under 4 words are never moved to another review). An uncited
+phrase under 4 words that passes is scare quotes: left in quote marks, not cited, not counted.
+Citation numbers follow first appearance, one per (review, quote); a bare `[n]` in prose points
+at its review's first citation or goes.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from ..models import Citation, Passage, Review
+from ..models import Citation, Part, Passage, Review, render_plain
 
 _TRANSLATE = str.maketrans(
     {
@@ -36,23 +63,43 @@ _TRANSLATE = str.maketrans(
 )  # fmt: skip
 _SPACE = re.compile(r"\s+")
 
-UNVERIFIED_FLAG = " (unverified)"
-# Words a quoted span needs before an unverifiable one costs its whole sentence; shorter ones
-# without a citation ("scare quotes") are just unquoted.
-_SUBSTANTIAL_WORDS = 4
+# Words a quote needs to be presented as a critic's words without a citation, to be moved to
+# another review, and per piece of an ellipsis quote.
+SUBSTANTIAL_WORDS = 4
 _MAX_PIECES = 4
+# A widened quote longer than this is not shown.
+WIDEN_MAX = 400
+# Occurrences of a quote's first piece tried per review (a common phrase in a long review).
+_MAX_TRIES = 64
 
-_QUOTE_PAIRS = (
-    re.compile(r'"([^"\n]+)"'),
-    re.compile(r"\u201c([^\u201c\u201d\n]+)\u201d"),
-    re.compile(r"\u201e([^\u201c\u201d\u201e\n]+)[\u201c\u201d]"),
+# Negations and reversing qualifiers: left out of a quote, each can turn the critic's meaning
+# around. Deliberately broad: a false alarm only widens a quote to its clause or sentence.
+_NEGATION = re.compile(
+    r"n't\b|\b(?:"
+    # plain negation
+    r"not|no|nor|never|neither|none|nobody|nothing|nowhere|cannot|no longer|"
+    # near-negation and negative quantifiers ("few would call it …", not "a few")
+    r"hardly|barely|scarcely|seldom|rarely|(?<!\ba )few|(?<!\ba )little|"
+    # absence and failure
+    r"without|lacks?|lacking|lacked|devoid of|absence of|fails?|failed|failing|short of|"
+    # contrast and substitution
+    r"far from|less than|instead of|rather than|in place of|anything but|"
+    # hypothetical, counterfactual, hearsay and pretence
+    r"if|unless|whether|could have|would have|should have|might have|"
+    r"wants? to be|tries to be|trying to be|pretends? to be|supposed to be|meant to be|"
+    r"so-called|supposedly|allegedly|purportedly|"
+    # excess ("too long to be a thriller")
+    r"too"
+    r")\b",
+    re.IGNORECASE,
 )
+_NEGATION_AT_END = re.compile(rf"(?:{_NEGATION.pattern})\W*$", re.IGNORECASE)
+
 _MARKER = r"\[\s*(?:[Pp]assages?\s*)?\d+(?:\s*(?:[,;]|and)\s*\d+)*\s*\]"
 _MARKERS_AFTER = re.compile(rf"(?:[ \t]*{_MARKER})+")
 _MARKERS_INSIDE_END = re.compile(rf"(?:\s*{_MARKER})+\s*$")
 _ANY_MARKER = re.compile(_MARKER)
 _ELLIPSIS = re.compile(r"\s*(?:\u2026|\.\s?\.\s?\.|\[\s*(?:\u2026|\.\.\.)\s*\])\s*")
-_SENTENCE_END = re.compile(rf"[.!?][\"\u201d\u2019)]*(?:\s*{_MARKER})*[.!?]?(?=\s|$)")
 _TRIM = ".,;:"
 
 
@@ -64,22 +111,12 @@ def normalize(text: str) -> str:
 def occurs_in(quote: str, source: str) -> bool:
     """True when `quote` occurs verbatim in `source`, up to the normalisation above."""
     q = normalize(quote)
-    return bool(q) and q in normalize(source)
+    return bool(q) and q in _normalized_source(source)
 
 
 def pieces(quote: str) -> list[str]:
     """The parts of a quote between light ellipses ("a … b" → ["a", "b"]); [] if none."""
     return [p for p in (s.strip() for s in _ELLIPSIS.split(quote)) if p]
-
-
-def _occurs_in_order(parts: Sequence[str], source_norm: str) -> bool:
-    at = 0
-    for part in parts:
-        found = source_norm.find(normalize(part), at)
-        if found < 0:
-            return False
-        at = found + len(normalize(part))
-    return True
 
 
 @functools.lru_cache(maxsize=4096)
@@ -89,15 +126,220 @@ def _normalized_source(source: str) -> str:
 
 
 def matches(quote: str, source: str) -> bool:
-    """`occurs_in`, extended to "a … b" (parts in order) and a trailing . or , inside quotes."""
+    """Characters only: `occurs_in`, extended to "a … b" (parts in order) and a trailing . or ,
+    inside quotes. Whether the quote is a fair claim is `verify`'s business."""
     parts = pieces(quote)
     if not parts or len(parts) > _MAX_PIECES:
         return False
-    source_norm = _normalized_source(source)
-    if _occurs_in_order(parts, source_norm):
+    norm = _normalized_source(source)
+
+    def in_order(ps: Sequence[str]) -> bool:
+        at = 0
+        for p in ps:
+            found = norm.find(normalize(p), at)
+            if found < 0:
+                return False
+            at = found + len(normalize(p))
+        return True
+
+    if in_order(parts):
         return True
     last = parts[-1].rstrip(_TRIM)
-    return last != parts[-1] and bool(last) and _occurs_in_order([*parts[:-1], last], source_norm)
+    return last != parts[-1] and bool(last) and in_order([*parts[:-1], last])
+
+
+# -- sources: normalised once, with sentences and clauses -------------------------------------
+
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?= |$)")
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Mt|vs|etc|No|Vol|Ch|Pt|e\.g|i\.e)|(?<![\w.])[A-Z])\.$"
+)
+_PARAGRAPH = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:#|[-*+] |\d+\. ))")
+_CLAUSE_CUT = re.compile(
+    r"\s*[;:()\[\]]\s*|\s+-\s+|\s*(?<![\w-])-(?![\w-])\s*|(?<=\w)-(?=\w)| (?=but\b)"
+)
+_NOT_A_BUT_CLAUSE = re.compile(r"\b(?:anything|nothing|all)$", re.IGNORECASE)
+_DASHES = "\u2012\u2013\u2014\u2015\u2212"
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A review body normalised (`norm`), `at[i]` = index in `orig` of `norm[i]`; sentence and
+    clause cuts as (end of the one before, start of the next) in `norm` offsets."""
+
+    orig: str
+    norm: str
+    at: tuple[int, ...]
+    sentence_starts: tuple[int, ...]
+    sentence_ends: tuple[int, ...]
+    clause_starts: tuple[int, ...]
+    clause_ends: tuple[int, ...]
+
+    def sentence_of(self, pos: int) -> int:
+        return bisect.bisect_right(self.sentence_starts, pos) - 1
+
+    def sentence_start(self, pos: int) -> int:
+        return self.sentence_starts[self.sentence_of(pos)]
+
+    def sentence_end(self, pos: int) -> int:
+        """End of the sentence holding the character just before `pos`."""
+        i = bisect.bisect_left(self.sentence_ends, pos)
+        return self.sentence_ends[i] if i < len(self.sentence_ends) else len(self.norm)
+
+    def clause_start(self, pos: int) -> int:
+        return self.clause_starts[bisect.bisect_right(self.clause_starts, pos) - 1]
+
+    def clause_end(self, pos: int) -> int:
+        i = bisect.bisect_left(self.clause_ends, pos)
+        return self.clause_ends[i] if i < len(self.clause_ends) else len(self.norm)
+
+    def original(self, start: int, end: int) -> str:
+        """The source's own characters for norm[start:end], whitespace folded."""
+        return _SPACE.sub(" ", self.orig[self.at[start] : self.at[end - 1] + 1]).strip()
+
+
+@functools.lru_cache(maxsize=1024)
+def _source(body: str) -> _Source:
+    translated = body.translate(_TRANSLATE)
+    out: list[str] = []
+    at: list[int] = []
+    for m in re.finditer(r"\s+|\S+", translated):
+        if m.group()[0].isspace():
+            out.append(" ")
+            at.append(m.start())
+        else:
+            out.append(m.group())
+            at.extend(range(m.start(), m.end()))
+    norm = "".join(out)
+    cuts: list[tuple[int, int]] = []
+    for m in _SENTENCE_END.finditer(norm):
+        if not _ABBREVIATION.search(norm, max(0, m.start() - 6), m.end()):
+            cuts.append((m.end(), m.end() + 1))
+    for m in _PARAGRAPH.finditer(body):
+        i = bisect.bisect_left(at, m.start())
+        cuts.append((i, i + 1))
+    cuts = sorted(set(cuts))
+    sentence_starts = (0, *(b for _, b in cuts))
+    sentence_ends = tuple(a for a, _ in cuts)
+    clause_cuts = list(cuts)
+    for m in _CLAUSE_CUT.finditer(norm):
+        text = m.group()
+        if "-" in text:  # a dash, not a hyphen: the source had – or —, or spaces round a -
+            dash = at[m.start() + text.index("-")]
+            if body[dash] not in _DASHES and text.strip() == text:
+                continue
+        if text == " " and _NOT_A_BUT_CLAUSE.search(norm[max(0, m.start() - 10) : m.start()]):
+            continue  # "anything but", "nothing but" are qualifiers, not a new clause
+        clause_cuts.append((m.start(), m.end()))
+    clause_cuts.sort()
+    return _Source(
+        body,
+        norm,
+        (*at, len(body)),
+        sentence_starts,
+        sentence_ends,
+        (0, *(b for _, b in clause_cuts)),
+        tuple(a for a, _ in clause_cuts),
+    )
+
+
+# -- judging one claim against one review -----------------------------------------------------
+
+Spans = tuple[tuple[int, int], ...]
+
+
+def _occurrences(piece: str, src: _Source, start: int = 0) -> Iterator[tuple[int, int]]:
+    """(start, end) of `piece` (normalised) in the source, on word boundaries."""
+    norm = src.norm
+    at = norm.find(piece, start)
+    while at >= 0:
+        end = at + len(piece)
+        left = at == 0 or not (piece[0].isalnum() and norm[at - 1].isalnum())
+        right = end == len(norm) or not (piece[-1].isalnum() and norm[end].isalnum())
+        if left and right:
+            yield at, end
+        at = norm.find(piece, at + 1)
+
+
+def _candidates(claim: Sequence[str], src: _Source, prefer: tuple[int, int] | None) -> list[Spans]:
+    """Placements of the pieces in order (each at its first occurrence after the one before),
+    one per occurrence of the first piece; those inside the `prefer`red range first."""
+    firsts = list(_occurrences(claim[0], src))[:_MAX_TRIES]
+    if prefer is not None:
+        firsts.sort(key=lambda s: not (prefer[0] <= s[0] < prefer[1]))
+    found: list[Spans] = []
+    for first in firsts:
+        spans = [first]
+        for piece in claim[1:]:
+            nxt = next(_occurrences(piece, src, spans[-1][1]), None)
+            if nxt is None:
+                break
+            spans.append(nxt)
+        else:
+            found.append(tuple(spans))
+    return found
+
+
+def _negated(src: _Source, start: int, end: int) -> bool:
+    return start < end and _NEGATION.search(src.norm, start, end) is not None
+
+
+def _fair(spans: Spans, src: _Source) -> bool:
+    """Rules (b)–(d) of the module doc for one placement."""
+    first, last = spans[0][0], spans[-1][1]
+    if len(spans) > 1:
+        if any(len(src.norm[a:b].split()) < SUBSTANTIAL_WORDS for a, b in spans):
+            return False
+        if src.sentence_of(last - 1) - src.sentence_of(first) > 1:
+            return False
+        for (a, b), (c, _) in itertools.pairwise(spans):
+            if _negated(src, b, c) or _NEGATION_AT_END.search(src.norm, a, b):
+                return False
+    if _negated(src, src.clause_start(first), first):
+        return False
+    if _negated(src, last, src.clause_end(last)):
+        return False
+    end = src.sentence_end(last)
+    question = src.norm[max(0, end - 8) : end].rstrip("\"')] ").endswith("?")
+    return not (question and src.norm[last:end].strip("\"')] "))
+
+
+def _widened(spans: Spans, src: _Source) -> str | None:
+    """The placement's sentence(s), else its clause, when fair and short enough."""
+    first, last = spans[0][0], spans[-1][1]
+    options = [
+        (src.sentence_start(first), src.sentence_end(last)),
+        (src.clause_start(first), src.clause_end(last)),
+    ]
+    for a, b in options:
+        if a < b and _fair(((a, b),), src):
+            text = src.original(a, b)
+            if len(text) <= WIDEN_MAX:
+                return text
+    return None
+
+
+def _judge(claim: Sequence[str], src: _Source, prefer: tuple[int, int] | None) -> Spans | None:
+    """A fair placement of the claim in this source, or None."""
+    for spans in _candidates(claim, src, prefer):
+        if _fair(spans, src):
+            return spans
+    return None
+
+
+def _claim_pieces(quote: str) -> list[list[str]]:
+    """The claim as normalised pieces, and again without a trailing . or , (typography)."""
+    ps = [normalize(p) for p in pieces(quote)]
+    if not ps or len(ps) > _MAX_PIECES:
+        return []
+    out = [ps]
+    last = ps[-1].rstrip(_TRIM)
+    if last != ps[-1] and last:
+        out.append([*ps[:-1], last])
+    return out
+
+
+# -- parsing a reply --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -112,38 +354,189 @@ class QuoteSpan:
     cited: tuple[int, ...]
 
 
+# Opening mark → the marks that close it.
+_PAIRS = {
+    "\u201c": '\u201d"',  # “ ”  (models mix “ with ")
+    "\u201e": '\u201c\u201d"',  # „ “
+    "\u00ab": "\u00bb",  # « »
+    "\u00bb": "\u00ab",  # » «
+    "\u2039": "\u203a",  # ‹ ›
+    "\u301d": "\u301e\u301f",  # 〝 〞
+    "\u300c": "\u300d",  # 「 」
+    "\u300e": "\u300f",  # 『 』
+    '"': '"\u201d',
+    "\uff02": "\uff02",  # ＂
+    "\u2018": "\u2019",  # ‘ ’
+    "'": "'\u2019",
+}
+_CLOSERS = set("".join(_PAIRS.values()))
+# Marks that are also apostrophes or inch signs: their role depends on what surrounds them.
+_AMBIGUOUS = set("\"'\u2018\u2019\uff02")
+_SINGLE = set("'\u2018\u2019")
+# Double-quote-like marks: one left unpaired is removed (it would make prose look quoted).
+_DOUBLE_MARKS = set('"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a\u301d\u301e\u301f\uff02')
+_OPEN_BEFORE = set("([{<*_~-/:>|\u2014\u2013") | set(_PAIRS) | _CLOSERS
+_BLOCKQUOTE = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+", re.MULTILINE)
+
+
 def _numbers(marker_text: str) -> tuple[int, ...]:
     return tuple(int(n) for n in re.findall(r"\d+", marker_text))
 
 
-def find_quotes(text: str) -> list[QuoteSpan]:
-    """Every double-quoted span (straight or curly), outermost first-come, with its markers."""
-    found: list[tuple[int, int, str]] = []
-    for pattern in _QUOTE_PAIRS:
-        found += [(m.start(), m.end(), m.group(1)) for m in pattern.finditer(text)]
-    found.sort(key=lambda f: (f[0], -f[1]))
-    spans: list[QuoteSpan] = []
-    last_end = -1
-    for start, end, inner in found:
-        if start < last_end:  # nested in, or overlapping, a span already taken
+def _opens(text: str, i: int, a: int, b: int) -> bool:
+    c = text[i]
+    if c not in _AMBIGUOUS:
+        return c in _PAIRS
+    if c == "\u2019":
+        return False
+    nxt = text[i + 1] if i + 1 < b else ""
+    if not nxt or nxt.isspace():
+        return False
+    if c == "'" and not nxt.isalpha():
+        return False
+    return i == a or text[i - 1].isspace() or text[i - 1] in _OPEN_BEFORE
+
+
+def _closes(text: str, i: int, a: int, b: int) -> bool:
+    c = text[i]
+    if c not in _AMBIGUOUS:
+        return True
+    if i == a or text[i - 1].isspace():
+        return False
+    return not (c in _SINGLE and i + 1 < b and text[i + 1].isalnum())
+
+
+def _scan(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """Outermost quoted spans (start, end) in text[a:b], in one pass. A mark opened and never
+    closed encloses nothing: the spans inside it count as outermost."""
+    stack: list[int] = []
+    closed: list[tuple[int, int, int, int]] = []  # start, end, depth, innermost encloser
+    for i in range(a, b):
+        c = text[i]
+        if c not in _PAIRS and c not in _CLOSERS:
             continue
-        last_end = end
-        cited: tuple[int, ...] = ()
-        inside = _MARKERS_INSIDE_END.search(inner)
-        if inside:  # `"words [3]"`: a marker typed inside the quote marks
-            cited = _numbers(inside.group())
-            inner = inner[: inside.start()]
-        after = _MARKERS_AFTER.match(text, end)
-        markers_end = after.end() if after else end
-        if after:
-            cited += _numbers(after.group())
-        spans.append(QuoteSpan(start, end, markers_end, inner.strip(), cited))
-    return spans
+        if c in _CLOSERS and _closes(text, i, a, b):
+            depth = next(
+                (d for d in range(len(stack) - 1, -1, -1) if c in _PAIRS[text[stack[d]]]), None
+            )
+            if depth is not None:
+                closed.append((stack[depth], i + 1, depth, stack[depth - 1] if depth else -1))
+                del stack[depth:]  # marks opened inside and never closed were apostrophes
+                continue
+        if _opens(text, i, a, b):
+            stack.append(i)
+    return [
+        (start, end)
+        for start, end, depth, encloser in closed
+        if depth == 0 or (len(stack) >= depth and stack[depth - 1] == encloser)
+    ]
+
+
+def _regions(text: str) -> tuple[str, list[tuple[int, int, bool]]]:
+    """The text with blockquote markers blanked (same length), and its (start, end, is
+    blockquote) regions: runs of `>` lines and the rest."""
+    masked = list(text)
+    regions: list[tuple[int, int, bool]] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        m = _BLOCKQUOTE.match(line)
+        if m:
+            masked[pos : pos + m.end()] = " " * m.end()
+        kind = m is not None
+        if regions and regions[-1][2] == kind:
+            regions[-1] = (regions[-1][0], pos + len(line), kind)
+        else:
+            regions.append((pos, pos + len(line), kind))
+        pos += len(line)
+    return "".join(masked), regions
+
+
+def _spans(text: str) -> tuple[str, list[QuoteSpan], list[int]]:
+    masked, regions = _regions(text)
+    found: list[QuoteSpan] = []
+    for a, b, block in regions:
+        marks = _scan(masked, a, b)
+        for start, end in marks:
+            inner = masked[start + 1 : end - 1]
+            cited: tuple[int, ...] = ()
+            inside = _MARKERS_INSIDE_END.search(inner)
+            if inside:  # `"words [3]"`: a marker typed inside the quote marks
+                cited = _numbers(inside.group())
+                inner = inner[: inside.start()]
+            after = _MARKERS_AFTER.match(masked, end)
+            markers_end = after.end() if after else end
+            if after:
+                cited += _numbers(after.group())
+            quote = _SPACE.sub(" ", inner).strip()
+            if quote:
+                found.append(QuoteSpan(start, end, markers_end, quote, cited))
+        if block and not marks:  # the whole blockquote is presented as a quote
+            body = masked[a:b]
+            start = a + len(body) - len(body.lstrip())
+            end = a + len(body.rstrip())
+            content = masked[start:end]
+            inside = _MARKERS_INSIDE_END.search(content)
+            cited = _numbers(inside.group()) if inside else ()
+            quote = _SPACE.sub(" ", content[: inside.start()] if inside else content).strip()
+            if quote:
+                found.append(QuoteSpan(start, end, end, quote, cited))
+    found.sort(key=lambda s: s.start)
+    # A double mark outside every quote pairs with nothing: it goes, or prose would look quoted.
+    quoted = [False] * len(text)
+    for s in found:
+        quoted[s.start : s.end] = [True] * (s.end - s.start)
+    stray = [i for i, c in enumerate(masked) if c in _DOUBLE_MARKS and not quoted[i]]
+    return masked, found, stray
+
+
+def find_quotes(text: str) -> list[QuoteSpan]:
+    """Every outermost quoted span (any quote style, blockquotes too), with its markers."""
+    return _spans(text)[1]
+
+
+def _prose(text: str) -> list[Part]:
+    out: list[Part] = []
+    for i, line in enumerate(text.replace("\r", "").split("\n")):
+        if i:
+            out.append(Part("break"))
+        if line:
+            out.append(Part("text", line))
+    return out
+
+
+def parse_reply(text: str) -> list[Part]:
+    """An LLM reply as prose (`text`, `break`) and quote claims (`quote`, n = first cited
+    passage number or None), every quote style found (see the module doc)."""
+    masked, spans, stray = _spans(text)
+    gone = set(stray)
+    parts: list[Part] = []
+    pos = 0
+    for span in spans:
+        between = "".join(c for i, c in enumerate(masked[pos : span.start], pos) if i not in gone)
+        parts += _prose(between)
+        parts.append(Part("quote", span.quote, span.cited[0] if span.cited else None))
+        pos = span.markers_end
+    parts += _prose("".join(c for i, c in enumerate(masked[pos:], pos) if i not in gone))
+    return parts
+
+
+# -- verifying parts --------------------------------------------------------------------------
+
+Outcome = Literal["verified", "recited", "widened", "scare", "failed"]
+
+
+@dataclass(frozen=True)
+class _Judged:
+    outcome: Outcome
+    review_id: str | None = None
+    text: str = ""
 
 
 @dataclass(frozen=True)
 class Verified:
-    text: str
+    """`verify`'s result: parts to show (quotes carry citation numbers), citations, counts."""
+
+    parts: tuple[Part, ...]
     citations: tuple[Citation, ...]
     verified: int
     recited: int
@@ -153,34 +546,206 @@ class Verified:
     def counts(self) -> dict[str, int]:
         return {"verified": self.verified, "recited": self.recited, "dropped": self.dropped}
 
+    @property
+    def text(self) -> str:
+        return render_plain(self.parts)
 
-def _substantial(span: QuoteSpan) -> bool:
+
+def _substantial(part: Part) -> bool:
     """Presented as a critic's words: cited, or long enough not to be scare quotes."""
-    return bool(span.cited) or len(span.quote.split()) >= _SUBSTANTIAL_WORDS
+    return part.n is not None or len(part.text.split()) >= SUBSTANTIAL_WORDS
 
 
-def _sentences(text: str, spans: Sequence[QuoteSpan]) -> list[tuple[int, int]]:
-    """Sentence intervals; a full stop inside a quote does not end a sentence."""
+class _Judge:
+    def __init__(
+        self,
+        numbered: Sequence[Passage],
+        reviews: Mapping[str, Review],
+        only_reviews: Collection[str] | None,
+    ) -> None:
+        self.numbered = numbered
+        self.reviews = reviews
+        self.allowed = set(reviews) if only_reviews is None else set(only_reviews) & set(reviews)
+        retrieved = [p for p in numbered if p.review_id in self.allowed]
+        self.order = list(dict.fromkeys([p.review_id for p in retrieved] + sorted(self.allowed)))
+        self.ranges: dict[str, tuple[int, int]] = {}
+        for p in retrieved:
+            self.ranges.setdefault(p.review_id, (p.start, p.end))
 
-    def inside(pos: int) -> bool:
-        return any(s.start < pos < s.markers_end for s in spans)
+    def passage(self, n: int | None) -> Passage | None:
+        return self.numbered[n - 1] if n is not None and 1 <= n <= len(self.numbered) else None
 
-    bounds = [0]
-    for m in _SENTENCE_END.finditer(text):
-        if not inside(m.end()):
-            bounds.append(m.end())
-    bounds += [m.end() for m in re.finditer(r"\n", text)]
-    bounds.append(len(text))
-    bounds = sorted(set(bounds))
-    return list(itertools.pairwise(bounds))
+    def _prefer(self, rid: str, src: _Source, cited: Passage | None) -> tuple[int, int] | None:
+        p = cited if cited is not None and cited.review_id == rid else None
+        span = (p.start, p.end) if p else self.ranges.get(rid)
+        if span is None:
+            return None
+        return bisect.bisect_left(src.at, span[0]), bisect.bisect_left(src.at, span[1])
+
+    def __call__(self, part: Part) -> _Judged:
+        claims = _claim_pieces(part.text)
+        if not claims:
+            return _Judged("failed")
+        cited = self.passage(part.n)
+        home = cited.review_id if cited and cited.review_id in self.allowed else None
+        movable = len(part.text.split()) >= SUBSTANTIAL_WORDS
+        where = [home] if home else []
+        if movable or not home:
+            where += [r for r in self.order if r != home]
+        placements: list[tuple[str, Spans, _Source]] = []
+        for rid in where:
+            src = _source(self.reviews[rid].body)
+            prefer = self._prefer(rid, src, cited)
+            for claim in claims:
+                spans = _judge(claim, src, prefer)
+                if spans is not None:
+                    if not _substantial(part):
+                        return _Judged("scare", rid, part.text)
+                    return _Judged("verified" if rid == home else "recited", rid, part.text)
+                if not placements:
+                    placements += [(rid, s, src) for s in _candidates(claim, src, prefer)]
+        if not _substantial(part):
+            return _Judged("failed")
+        for rid, spans, src in placements[:_MAX_TRIES]:
+            wide = _widened(spans, src)
+            if wide is not None:
+                return _Judged("widened", rid, wide)
+        return _Judged("failed")
 
 
-def _tidy(text: str) -> str:
-    text = re.sub(r"[ \t]+", " ", text)
-    text = re.sub(r" +([.,;:!?])", r"\1", text)
-    text = re.sub(r"[ \t]*\n[ \t]*", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip()
+_SENTENCE_BREAK = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)")
+
+
+def _sentences(parts: Sequence[Part]) -> list[tuple[int, Part, int | None]]:
+    """(index of the original part, part, sentence number): text split at sentence ends;
+    breaks and names belong to no sentence. A quote ending in . ! or ? ends its sentence when
+    a space, a line break or nothing follows it."""
+    out: list[tuple[int, Part, int | None]] = []
+    sid = 0
+    for i, part in enumerate(parts):
+        if part.kind in ("break", "name"):
+            out.append((i, part, None))
+            sid += 1
+        elif part.kind == "quote":
+            out.append((i, part, sid))
+            nxt = parts[i + 1] if i + 1 < len(parts) else None
+            ends = part.text.rstrip("\"'\u201d\u2019)").endswith((".", "!", "?"))
+            if ends and (nxt is None or nxt.kind != "text" or nxt.text[:1].isspace()):
+                sid += 1
+        else:
+            pos = 0
+            for m in _SENTENCE_BREAK.finditer(part.text):
+                out.append((i, Part("text", part.text[pos : m.end()]), sid))
+                sid += 1
+                pos = m.end()
+            if pos < len(part.text):
+                out.append((i, Part("text", part.text[pos:]), sid))
+    return out
+
+
+def _tidy(parts: list[Part]) -> tuple[Part, ...]:
+    merged: list[Part] = []
+    for p in parts:
+        if p.kind == "text" and merged and merged[-1].kind == "text":
+            merged[-1] = Part("text", merged[-1].text + p.text)
+        elif p.kind != "text" or p.text:
+            merged.append(p)
+    out: list[Part] = []
+    for i, p in enumerate(merged):
+        if p.kind == "text":
+            text = re.sub(r"[ \t]+", " ", p.text)
+            text = re.sub(r" +([.,;:!?])", r"\1", text)
+            if not out or out[-1].kind == "break":
+                text = text.lstrip()
+            if i + 1 == len(merged) or merged[i + 1].kind == "break":
+                text = text.rstrip()
+            if out and out[-1].kind == "quote":
+                text = re.sub(r"^ +(?=[.,;:!?])", "", text)
+            if not text:
+                continue
+            p = Part("text", text)
+        elif p.kind == "break" and (not out or out[-2:] == [Part("break")] * 2):
+            continue
+        out.append(p)
+    while out and out[-1].kind == "break":
+        out.pop()
+    return tuple(out)
+
+
+def verify(
+    parts: Sequence[Part],
+    numbered: Sequence[Passage],
+    reviews: Mapping[str, Review],
+    *,
+    only_reviews: Collection[str] | None = None,
+) -> Verified:
+    """Judge every quote part (passage n = numbered[n-1]) and return what the user may see.
+
+    `reviews` is the whole corpus by id; `only_reviews` (e.g. a summary's one review) limits
+    where a quote may be found and cited. See the module doc for the rules.
+    """
+    judge = _Judge(numbered, reviews, only_reviews)
+    judged = {i: judge(p) for i, p in enumerate(parts) if p.kind == "quote"}
+
+    numbers: dict[tuple[str, str], int] = {}
+    first_of_review: dict[str, int] = {}
+    citations: list[Citation] = []
+    for j in judged.values():
+        if j.outcome in ("verified", "recited", "widened") and j.review_id is not None:
+            key = (j.review_id, normalize(j.text))
+            if key not in numbers:
+                n = numbers[key] = len(citations) + 1
+                first_of_review.setdefault(j.review_id, n)
+                r = reviews[j.review_id]
+                citations.append(
+                    Citation(n, r.id, r.display_name, r.critic, r.outlet, r.url, j.text, True)
+                )
+
+    tagged = _sentences(parts)
+    # A sentence whose quotes all failed, one of them presented as a critic's words, goes.
+    quotes_in: dict[int, list[int]] = {}
+    for i, p, sid in tagged:
+        if p.kind == "quote" and sid is not None:
+            quotes_in.setdefault(sid, []).append(i)
+    drop = {
+        sid
+        for sid, idx in quotes_in.items()
+        if all(judged[i].outcome == "failed" for i in idx)
+        and any(_substantial(parts[i]) for i in idx)
+    }
+
+    counts = {"verified": 0, "recited": 0, "dropped": 0}
+    out: list[Part] = []
+    for i, p, sid in tagged:
+        if p.kind == "quote":
+            j = judged[i]
+            if j.outcome in ("verified", "recited"):
+                counts[j.outcome] += 1
+            elif j.outcome in ("widened", "failed"):
+                counts["dropped"] += 1
+            if sid in drop:
+                continue
+            if j.outcome == "scare":
+                out.append(Part("text", f"\u201c{j.text}\u201d"))
+            elif j.outcome == "failed":  # plain prose: no marks, no [n]
+                out.append(Part("text", p.text))
+            else:
+                assert j.review_id is not None
+                out.append(Part("quote", j.text, numbers[(j.review_id, normalize(j.text))]))
+            continue
+        if sid is not None and sid in drop:
+            continue
+        if p.kind == "text":
+            text = _ANY_MARKER.sub(lambda m: _renumber(m, judge, first_of_review), p.text)
+            p = Part("text", text)
+        out.append(p)
+    return Verified(_tidy(out), tuple(citations), **counts)
+
+
+def _renumber(m: re.Match[str], judge: _Judge, first_of_review: Mapping[str, int]) -> str:
+    refs = [p.review_id for p in (judge.passage(n) for n in _numbers(m.group())) if p]
+    kept = sorted({first_of_review[r] for r in refs if r in first_of_review})
+    return "".join(f"[{n}]" for n in kept)
 
 
 def verify_answer(
@@ -190,103 +755,5 @@ def verify_answer(
     *,
     only_reviews: Collection[str] | None = None,
 ) -> Verified:
-    """Check every quote in `text` (passage n = numbered[n-1]) and rewrite it for display.
-
-    `reviews` is the whole corpus by id; `only_reviews` (e.g. a summary's one review) limits
-    where a quote may be found and cited.
-    """
-    allowed = set(reviews) if only_reviews is None else set(only_reviews) & set(reviews)
-    retrieved = [p for p in numbered if p.review_id in allowed]
-    corpus_order = list(dict.fromkeys([p.review_id for p in retrieved] + sorted(allowed)))
-
-    def passage(n: int) -> Passage | None:
-        return numbered[n - 1] if 1 <= n <= len(numbered) else None
-
-    def locate(span: QuoteSpan) -> tuple[str | None, bool]:
-        """(review id, re-cited?) for the source holding the quote, or (None, False)."""
-        cited = [p for p in (passage(n) for n in span.cited) if p and p.review_id in allowed]
-        for p in cited:
-            if matches(span.quote, p.text):
-                return p.review_id, False
-        for rid in dict.fromkeys(p.review_id for p in cited):
-            if matches(span.quote, reviews[rid].body):
-                return rid, False
-        for p in retrieved:
-            if matches(span.quote, p.text):
-                return p.review_id, True
-        for rid in corpus_order:
-            if matches(span.quote, reviews[rid].body):
-                return rid, True
-        return None, False
-
-    every_span = find_quotes(text)
-    # A short phrase in quotes without a citation ("John Wick", a scare-quoted word) that does
-    # occur somewhere is left as the model wrote it: it is not presented as a critic's quote.
-    spans = [s for s in every_span if _substantial(s) or locate(s)[0] is None]
-    located = [locate(s) for s in spans]
-
-    # Citation numbers in order of first appearance; one per (review, quote).
-    numbers: dict[tuple[str, str], int] = {}
-    first_of_review: dict[str, int] = {}
-    citations: list[Citation] = []
-    for span, (rid, _) in zip(spans, located, strict=True):
-        if rid is None:
-            continue
-        key = (rid, normalize(span.quote))
-        if key not in numbers:
-            n = len(citations) + 1
-            numbers[key] = n
-            first_of_review.setdefault(rid, n)
-            r = reviews[rid]
-            citations.append(
-                Citation(n, rid, r.display_name, r.critic, r.outlet, r.url, span.quote, True)
-            )
-
-    # Sentences whose only quotes are substantial fabrications go entirely.
-    drop_sentence: set[tuple[int, int]] = set()
-    for sentence in _sentences(text, every_span):
-        inside = [
-            (s, loc)
-            for s, loc in zip(spans, located, strict=True)
-            if sentence[0] <= s.start < sentence[1]
-        ]
-        if (
-            inside
-            and all(loc[0] is None for _, loc in inside)
-            and any(_substantial(s) for s, _ in inside)
-        ):
-            drop_sentence.add(sentence)
-
-    def dropped_here(pos: int) -> bool:
-        return any(a <= pos < b for a, b in drop_sentence)
-
-    edits: list[tuple[int, int, str]] = [(a, b, "") for a, b in drop_sentence]
-    verified = recited = dropped = 0
-    for span, (rid, moved) in zip(spans, located, strict=True):
-        if rid is None:
-            dropped += 1
-            if not dropped_here(span.start):
-                flag = UNVERIFIED_FLAG if _substantial(span) else ""
-                edits.append((span.start, span.markers_end, span.quote + flag))
-            continue
-        if dropped_here(span.start):  # cannot happen: such sentences hold no verified quote
-            continue
-        if moved or not span.cited:
-            recited += 1
-        else:
-            verified += 1
-        n = numbers[(rid, normalize(span.quote))]
-        quoted = text[span.start] + span.quote + text[span.end - 1]
-        edits.append((span.start, span.markers_end, f"{quoted} [{n}]"))
-    claimed = [(s.start, s.markers_end) for s in spans]
-    for m in _ANY_MARKER.finditer(text):
-        if dropped_here(m.start()) or any(a <= m.start() < b for a, b in claimed):
-            continue
-        refs = [p.review_id for p in (passage(n) for n in _numbers(m.group())) if p]
-        kept = sorted({first_of_review[r] for r in refs if r in first_of_review})
-        edits.append((m.start(), m.end(), "".join(f"[{n}]" for n in kept)))
-
-    out = text
-    for a, b, new in sorted(edits, key=lambda e: e[0], reverse=True):
-        out = out[:a] + new + out[b:]
-    return Verified(_tidy(out), tuple(citations), verified, recited, dropped)
+    """`verify(parse_reply(text), …)`: check every quote in a model's reply."""
+    return verify(parse_reply(text), numbered, reviews, only_reviews=only_reviews)

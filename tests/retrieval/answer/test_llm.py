@@ -56,7 +56,9 @@ def test_streamed_answer_is_verified_and_reports_usage(make, fake_llm, passages,
     answer = make().answer("How is the action?", passages, shipped, on_delta=chunks.append)
     assert "".join(chunks) == reply and len(chunks) > 3
     assert answer.mode == "llm" and answer.found
-    assert answer.text == reply
+    # Shown as parts render: curly quote marks, whatever marks the model used.
+    shown = f"Film Review says “{ACTION}” [1], and total-banger says it “{BANGER}” [2]."
+    assert answer.text == shown
     assert [(c.n, c.review_id, c.verified) for c in answer.citations] == [
         (1, "film-review-ballerina", True),
         (2, "total-banger", True),
@@ -122,7 +124,7 @@ def test_done_when_miscited_real_sentence_is_recited_and_invented_one_is_not_quo
     assert (c["review_id"], c["quote"], c["verified"]) == ("film-review-ballerina", REAL, True)
     assert "prima ballerina of death" not in answer.text
     assert [s.quote for s in find_quotes(answer.text)] == [REAL]
-    assert answer.text == f'Film Stories notes that "{REAL}" [1].'
+    assert answer.text == f"Film Stories notes that “{REAL}” [1]."
 
 
 def test_not_found_reply_sets_found_false(make, fake_llm, passages, shipped):

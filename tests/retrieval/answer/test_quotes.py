@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from retrieval.answer.quotes import (
-    UNVERIFIED_FLAG,
     find_quotes,
     matches,
     normalize,
     occurs_in,
     verify_answer,
 )
+from retrieval.models import Part
 
 ACTION = "The action is excellent \u2013 as is the standard for the entire franchise"
 SHOEHORNED = "His appearances are shoehorned, stopping the narrative flow dead in its tracks."
@@ -77,7 +77,7 @@ def test_correct_quote_is_verified(numbered, shipped):
     """A quote found in the passage it cites keeps its citation and is counted verified."""
     out = verify_answer(f'Film Review calls it "{ACTION}" [1].', numbered, shipped)
     assert out.counts == {"verified": 1, "recited": 0, "dropped": 0}
-    assert out.text == f'Film Review calls it "{ACTION}" [1].'
+    assert out.text == f"Film Review calls it “{ACTION}” [1]."
     (c,) = out.citations
     assert (c.n, c.review_id, c.quote, c.verified) == (1, "film-review-ballerina", ACTION, True)
     assert c.name == shipped["film-review-ballerina"].display_name
@@ -85,10 +85,10 @@ def test_correct_quote_is_verified(numbered, shipped):
 
 def test_miscited_quote_is_recited_to_the_retrieved_passage_holding_it(numbered, shipped):
     """A quote cited to the wrong passage but present in another retrieved one moves there."""
-    out = verify_answer('One critic says "arrived as a total banger" [1].', numbered, shipped)
+    out = verify_answer(f'One critic says "{BANGER}" [1].', numbered, shipped)
     assert out.counts == {"verified": 0, "recited": 1, "dropped": 0}
     assert out.citations[0].review_id == "total-banger"
-    assert out.text == 'One critic says "arrived as a total banger" [1].'
+    assert out.text == f"One critic says “{BANGER}” [1]."
 
 
 def test_quote_from_an_unretrieved_review_is_recited_from_the_corpus(numbered, shipped):
@@ -111,17 +111,17 @@ def test_invented_quote_loses_its_sentence(numbered, shipped):
     out = verify_answer(text, numbered, shipped)
     assert out.counts == {"verified": 1, "recited": 0, "dropped": 1}
     assert "triumph" not in out.text
-    assert out.text == f'Film Review praises it: "{ACTION}" [1].'
+    assert out.text == f"Film Review praises it: “{ACTION}” [1]."
     assert [c.quote for c in out.citations] == [ACTION]
 
 
-def test_invented_quote_beside_a_real_one_is_unquoted_and_flagged(numbered, shipped):
-    """In a sentence that also holds a verified quote, the fake one is unquoted and flagged."""
+def test_invented_quote_beside_a_real_one_is_plain_prose(numbered, shipped):
+    """In a sentence that also holds a verified quote, the fake one loses its marks and [n]."""
     text = f'It calls the action "{ACTION}" [1] but "a triumph of pure dance" [2] too.'
     out = verify_answer(text, numbered, shipped)
     assert out.counts["dropped"] == 1
-    assert f"a triumph of pure dance{UNVERIFIED_FLAG}" in out.text
-    assert '"a triumph' not in out.text
+    assert out.text == f"It calls the action “{ACTION}” [1] but a triumph of pure dance too."
+    assert out.parts[-1] == Part("text", " but a triumph of pure dance too.")
     assert len(find_quotes(out.text)) == 1
 
 
@@ -135,7 +135,7 @@ def test_scare_quotes_are_unquoted_without_losing_the_sentence(numbered, shipped
 def test_uncited_real_quote_gets_a_citation(numbered, shipped):
     """A real quote with no marker is given its review's citation (counted re-cited)."""
     out = verify_answer(f'Seat at the high table: "{STORY}"', numbered, shipped)
-    assert out.text == f'Seat at the high table: "{STORY}" [1]'
+    assert out.text == f"Seat at the high table: “{STORY}” [1]"
     assert out.citations[0].review_id == "seat-at-the-high-table"
     assert out.counts["recited"] == 1
 
@@ -150,7 +150,7 @@ def test_markers_are_renumbered_in_order_and_repeats_share_a_number(numbered, sh
     reviews = [c.review_id for c in out.citations]
     assert reviews == ["seat-at-the-high-table", "film-review-ballerina"]
     assert out.text == (
-        f'First "{STORY}" [1], then "{ACTION}" [2], again "{STORY}" [1]. '
+        f"First “{STORY}” [1], then “{ACTION}” [2], again “{STORY}” [1]. "
         "Seat at the high table agrees [1]; nobody else does."
     )
 
@@ -170,11 +170,19 @@ def test_only_reviews_limits_where_a_quote_may_come_from(numbered, shipped):
     assert [c.review_id for c in out.citations] == ["seat-at-the-high-table"]
 
 
-def test_ellipsis_quote_across_a_review_verifies(numbered, shipped):
-    """Parts joined by an ellipsis from one review are verified against that review."""
-    text = '"Advertisements have gone to great lengths … The action is excellent" [1]'
+def test_ellipsis_quote_across_adjacent_sentences_verifies(numbered, shipped):
+    """Pieces of 4+ words, in order, from two adjacent sentences of one review are verified."""
+    text = '"The result is a high-octane extravaganza … But it feels episodic" [1]'
     out = verify_answer(text, numbered, shipped)
     assert out.counts == {"verified": 1, "recited": 0, "dropped": 0}
+
+
+def test_ellipsis_across_distant_sentences_is_dropped(numbered, shipped):
+    """Pieces from far-apart sentences are not one claim, and their span is too long to show."""
+    text = 'It says "Advertisements have gone to great lengths … The action is excellent" [1].'
+    out = verify_answer(text, numbered, shipped)
+    assert out.counts == {"verified": 0, "recited": 0, "dropped": 1}
+    assert out.citations == () and out.text == ""
 
 
 def test_ellipsis_joining_two_reviews_is_dropped(numbered, shipped):
@@ -189,17 +197,17 @@ def test_sentence_removal_takes_markers_and_full_stop_after_the_quote(numbered, 
     """'…death." [3].' goes whole: no stray marker or full stop is left behind."""
     text = f'A says "{ACTION}" [1]. B adds "Eve dances like a prima ballerina of death." [3]. C.'
     out = verify_answer(text, numbered, shipped)
-    assert out.text == f'A says "{ACTION}" [1]. C.'
+    assert out.text == f"A says “{ACTION}” [1]. C."
 
 
 def test_short_uncited_phrase_that_exists_is_left_alone(numbered, shipped):
     """'the "John Wick" franchise' gets no citation and is not counted as a quote."""
     out = verify_answer('It extends the "John Wick" franchise.', numbered, shipped)
-    assert out.text == 'It extends the "John Wick" franchise.'
+    assert out.text == "It extends the “John Wick” franchise."
     assert out.citations == () and out.counts == {"verified": 0, "recited": 0, "dropped": 0}
 
 
 def test_passage_word_and_lists_in_markers_are_understood(numbered, shipped):
     """[Passage 2], [1, 3] and [1 and 3] are read as markers and renumbered."""
     out = verify_answer(f'"{BANGER}" [Passage 2]. Others agree [1 and 3].', numbered, shipped)
-    assert out.text == f'"{BANGER}" [1]. Others agree.'
+    assert out.text == f"“{BANGER}” [1]. Others agree."
