@@ -51,6 +51,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ..chunking import sentences
 from ..models import Citation, Part, Passage, Review, render_plain
 
 _TRANSLATE = str.maketrans(
@@ -150,14 +151,9 @@ def matches(quote: str, source: str) -> bool:
 
 # -- sources: normalised once, with sentences and clauses -------------------------------------
 
-_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?= |$)")
-_ABBREVIATION = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Mt|vs|etc|No|Vol|Ch|Pt|e\.g|i\.e)|(?<![\w.])[A-Z])\.$"
-)
-_PARAGRAPH = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:#|[-*+] |\d+\. ))")
-_CLAUSE_CUT = re.compile(
-    r"\s*[;:()\[\]]\s*|\s+-\s+|\s*(?<![\w-])-(?![\w-])\s*|(?<=\w)-(?=\w)| (?=but\b)"
-)
+# ; ( ) [ ], a dash (checked against the source: a hyphen is no cut), and before "but". Not a
+# colon: titles hold them ("John Wick: Chapter 4").
+_CLAUSE_CUT = re.compile(r"\s*[;()\[\]]\s*|\s*-\s*| (?=but\b)")
 _NOT_A_BUT_CLAUSE = re.compile(r"\b(?:anything|nothing|all)$", re.IGNORECASE)
 _DASHES = "\u2012\u2013\u2014\u2015\u2212"
 
@@ -211,14 +207,14 @@ def _source(body: str) -> _Source:
             out.append(m.group())
             at.extend(range(m.start(), m.end()))
     norm = "".join(out)
-    cuts: list[tuple[int, int]] = []
-    for m in _SENTENCE_END.finditer(norm):
-        if not _ABBREVIATION.search(norm, max(0, m.start() - 6), m.end()):
-            cuts.append((m.end(), m.end() + 1))
-    for m in _PARAGRAPH.finditer(body):
-        i = bisect.bisect_left(at, m.start())
-        cuts.append((i, i + 1))
-    cuts = sorted(set(cuts))
+    # The chunker's sentences, so that a passage is a run of whole sentences here too.
+    spans = sentences(body)
+    cuts = sorted(
+        {
+            (bisect.bisect_left(at, x.end), bisect.bisect_left(at, y.start))
+            for x, y in itertools.pairwise(spans)
+        }
+    )
     sentence_starts = (0, *(b for _, b in cuts))
     sentence_ends = tuple(a for a, _ in cuts)
     clause_cuts = list(cuts)
@@ -328,14 +324,19 @@ def _judge(claim: Sequence[str], src: _Source, prefer: tuple[int, int] | None) -
 
 
 def _claim_pieces(quote: str) -> list[list[str]]:
-    """The claim as normalised pieces, and again without a trailing . or , (typography)."""
+    """Ways to read the claim, as normalised pieces: whole (the critic may have written the
+    ellipsis), then split at ellipses; each again without a trailing . or , (typography)."""
+    whole = normalize(quote)
+    readings = [[whole]] if whole else []
     ps = [normalize(p) for p in pieces(quote)]
-    if not ps or len(ps) > _MAX_PIECES:
-        return []
-    out = [ps]
-    last = ps[-1].rstrip(_TRIM)
-    if last != ps[-1] and last:
-        out.append([*ps[:-1], last])
+    if ps and len(ps) <= _MAX_PIECES and ps != [whole]:
+        readings.append(ps)
+    out: list[list[str]] = []
+    for ps in readings:
+        out.append(ps)
+        last = ps[-1].rstrip(_TRIM)
+        if last != ps[-1] and last:
+            out.append([*ps[:-1], last])
     return out
 
 
