@@ -18,7 +18,7 @@ removed, so no prose can appear to be quoted.
     typography);
 (b) with ellipses (…, ..., […]), every piece has at least 4 words and the pieces come in order
     from one sentence or two adjacent sentences;
-(c) no negation or reversing qualifier (`_NEGATION`) stands in the text it leaves out: the
+(c) no negation or reversing qualifier (`NEGATIONS`) stands in the text it leaves out: the
     words before it in its clause, the words after it in its clause, or the text between its
     pieces; and no piece ends on one just before an ellipsis;
 (d) it is not part of a question passed off as a statement (the sentence ends in `?` and the
@@ -63,6 +63,18 @@ _TRANSLATE = str.maketrans(
     }
 )  # fmt: skip
 _SPACE = re.compile(r"\s+")
+_FOLDS = [(chr(a), b if isinstance(b, str) else chr(b)) for a, b in _TRANSLATE.items()]
+
+
+def _fold(text: str) -> str:
+    """`text.translate(_TRANSLATE)`, fast: str.translate takes a slow path on non-ASCII text."""
+    if text.isascii():
+        return text
+    for a, b in _FOLDS:
+        if a in text:
+            text = text.replace(a, b)
+    return text
+
 
 # Words a quote needs to be presented as a critic's words without a citation, to be moved to
 # another review, and per piece of an ellipsis quote.
@@ -74,27 +86,50 @@ WIDEN_MAX = 400
 _MAX_TRIES = 64
 
 # Negations and reversing qualifiers: left out of a quote, each can turn the critic's meaning
-# around. Deliberately broad: a false alarm only widens a quote to its clause or sentence.
-_NEGATION = re.compile(
-    r"n't\b|\b(?:"
+# around. Deliberately broad: a false alarm only widens a quote to its sentence or clause.
+# Matched as words (any word ending in n't counts too); phrases as consecutive words.
+NEGATIONS = (
     # plain negation
-    r"not|no|nor|never|neither|none|nobody|nothing|nowhere|cannot|no longer|"
-    # near-negation and negative quantifiers ("few would call it …", not "a few")
-    r"hardly|barely|scarcely|seldom|rarely|(?<!\ba )few|(?<!\ba )little|"
+    "not", "no", "nor", "never", "neither", "none", "nobody", "nothing", "nowhere", "cannot",
+    "no longer",
+    # near-negation and negative quantifiers ("few would call it …"; "a few" is not one)
+    "hardly", "barely", "scarcely", "seldom", "rarely", "few", "little",
     # absence and failure
-    r"without|lacks?|lacking|lacked|devoid of|absence of|fails?|failed|failing|short of|"
-    # contrast and substitution
-    r"far from|less than|instead of|rather than|in place of|anything but|"
+    "without", "lack", "lacks", "lacking", "lacked", "devoid of", "absence of", "fail", "fails",
+    "failed", "failing", "short of",
+    # contrast and substitution ("not to say" is caught by its "not")
+    "far from", "less than", "instead of", "rather than", "in place of", "anything but",
     # hypothetical, counterfactual, hearsay and pretence
-    r"if|unless|whether|could have|would have|should have|might have|"
-    r"wants? to be|tries to be|trying to be|pretends? to be|supposed to be|meant to be|"
-    r"so-called|supposedly|allegedly|purportedly|"
+    "if", "unless", "whether", "could have", "would have", "should have", "might have",
+    "want to be", "wants to be", "tries to be", "trying to be", "pretends to be",
+    "supposed to be", "meant to be", "so-called", "supposedly", "allegedly", "purportedly",
     # excess ("too long to be a thriller")
-    r"too"
-    r")\b",
-    re.IGNORECASE,
-)
-_NEGATION_AT_END = re.compile(rf"(?:{_NEGATION.pattern})\W*$", re.IGNORECASE)
+    "too",
+)  # fmt: skip
+_NEG_WORDS = frozenset(n for n in NEGATIONS if " " not in n)
+_NEG_PHRASES: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in (tuple(n.split()) for n in NEGATIONS if " " in n):
+    _NEG_PHRASES.setdefault(_phrase[0], []).append(_phrase)
+_WORD = re.compile(r"[A-Za-z]+(?:['-][A-Za-z]+)*")
+
+
+def _negations(norm: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of every negation or reversing qualifier in normalised text, in order."""
+    tokens = [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(norm)]
+    words = [w for _, _, w in tokens]
+    found: list[tuple[int, int]] = []
+    for i, (start, end, word) in enumerate(tokens):
+        if word in ("few", "little") and i and words[i - 1] == "a":
+            continue
+        if word in _NEG_WORDS or word.endswith("n't"):
+            found.append((start, end))
+            continue
+        for phrase in _NEG_PHRASES.get(word, ()):
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                found.append((start, tokens[i + len(phrase) - 1][1]))
+                break
+    return tuple(found)
+
 
 _MARKER = r"\[\s*(?:[Pp]assages?\s*)?\d+(?:\s*(?:[,;]|and)\s*\d+)*\s*\]"
 _MARKERS_AFTER = re.compile(rf"(?:[ \t]*{_MARKER})+")
@@ -106,7 +141,7 @@ _TRIM = ".,;:"
 
 def normalize(text: str) -> str:
     """Fold whitespace runs to one space, curly quotes to straight, dashes to '-'; strip."""
-    return _SPACE.sub(" ", text.translate(_TRANSLATE)).strip()
+    return " ".join(_fold(text).split())
 
 
 def occurs_in(quote: str, source: str) -> bool:
@@ -170,6 +205,20 @@ class _Source:
     sentence_ends: tuple[int, ...]
     clause_starts: tuple[int, ...]
     clause_ends: tuple[int, ...]
+    negations: tuple[tuple[int, int], ...]
+    negation_starts: tuple[int, ...]
+
+    def negated(self, start: int, end: int) -> bool:
+        """Does a negation start within norm[start:end]?"""
+        i = bisect.bisect_left(self.negation_starts, start)
+        return i < len(self.negations) and self.negations[i][0] < end
+
+    def ends_negated(self, start: int, end: int) -> bool:
+        """Does norm[start:end] end on a negation (before punctuation only)?"""
+        i = bisect.bisect_left(self.negation_starts, end) - 1
+        if i < 0 or self.negations[i][0] < start:
+            return False
+        return not any(c.isalnum() for c in self.norm[self.negations[i][1] : end])
 
     def sentence_of(self, pos: int) -> int:
         return bisect.bisect_right(self.sentence_starts, pos) - 1
@@ -196,7 +245,7 @@ class _Source:
 
 @functools.lru_cache(maxsize=1024)
 def _source(body: str) -> _Source:
-    translated = body.translate(_TRANSLATE)
+    translated = _fold(body)
     out: list[str] = []
     at: list[int] = []
     for m in re.finditer(r"\s+|\S+", translated):
@@ -228,6 +277,7 @@ def _source(body: str) -> _Source:
             continue  # "anything but", "nothing but" are qualifiers, not a new clause
         clause_cuts.append((m.start(), m.end()))
     clause_cuts.sort()
+    negations = _negations(norm)
     return _Source(
         body,
         norm,
@@ -236,6 +286,8 @@ def _source(body: str) -> _Source:
         sentence_ends,
         (0, *(b for _, b in clause_cuts)),
         tuple(a for a, _ in clause_cuts),
+        negations,
+        tuple(a for a, _ in negations),
     )
 
 
@@ -276,10 +328,6 @@ def _candidates(claim: Sequence[str], src: _Source, prefer: tuple[int, int] | No
     return found
 
 
-def _negated(src: _Source, start: int, end: int) -> bool:
-    return start < end and _NEGATION.search(src.norm, start, end) is not None
-
-
 def _fair(spans: Spans, src: _Source) -> bool:
     """Rules (b)–(d) of the module doc for one placement."""
     first, last = spans[0][0], spans[-1][1]
@@ -289,11 +337,11 @@ def _fair(spans: Spans, src: _Source) -> bool:
         if src.sentence_of(last - 1) - src.sentence_of(first) > 1:
             return False
         for (a, b), (c, _) in itertools.pairwise(spans):
-            if _negated(src, b, c) or _NEGATION_AT_END.search(src.norm, a, b):
+            if src.negated(b, c) or src.ends_negated(a, b):
                 return False
-    if _negated(src, src.clause_start(first), first):
+    if src.negated(src.clause_start(first), first):
         return False
-    if _negated(src, last, src.clause_end(last)):
+    if src.negated(last, src.clause_end(last)):
         return False
     end = src.sentence_end(last)
     question = src.norm[max(0, end - 8) : end].rstrip("\"')] ").endswith("?")
@@ -377,6 +425,8 @@ _SINGLE = set("'\u2018\u2019")
 # Double-quote-like marks: one left unpaired is removed (it would make prose look quoted).
 _DOUBLE_MARKS = set('"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a\u301d\u301e\u301f\uff02')
 _OPEN_BEFORE = set("([{<*_~-/:>|\u2014\u2013") | set(_PAIRS) | _CLOSERS
+_ANY_MARK = re.compile("[" + re.escape("".join(set(_PAIRS) | _CLOSERS)) + "]")
+_DOUBLE_MARK = re.compile("[" + re.escape("".join(_DOUBLE_MARKS)) + "]")
 _BLOCKQUOTE = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+", re.MULTILINE)
 
 
@@ -412,10 +462,8 @@ def _scan(text: str, a: int, b: int) -> list[tuple[int, int]]:
     closed encloses nothing: the spans inside it count as outermost."""
     stack: list[int] = []
     closed: list[tuple[int, int, int, int]] = []  # start, end, depth, innermost encloser
-    for i in range(a, b):
-        c = text[i]
-        if c not in _PAIRS and c not in _CLOSERS:
-            continue
+    for m in _ANY_MARK.finditer(text, a, b):
+        i, c = m.start(), m.group()
         if c in _CLOSERS and _closes(text, i, a, b):
             depth = next(
                 (d for d in range(len(stack) - 1, -1, -1) if c in _PAIRS[text[stack[d]]]), None
@@ -483,10 +531,12 @@ def _spans(text: str) -> tuple[str, list[QuoteSpan], list[int]]:
                 found.append(QuoteSpan(start, end, end, quote, cited))
     found.sort(key=lambda s: s.start)
     # A double mark outside every quote pairs with nothing: it goes, or prose would look quoted.
-    quoted = [False] * len(text)
-    for s in found:
-        quoted[s.start : s.end] = [True] * (s.end - s.start)
-    stray = [i for i, c in enumerate(masked) if c in _DOUBLE_MARKS and not quoted[i]]
+    starts = [s.start for s in found]
+    stray = []
+    for m in _DOUBLE_MARK.finditer(masked):
+        k = bisect.bisect_right(starts, m.start()) - 1
+        if k < 0 or m.start() >= found[k].end:
+            stray.append(m.start())
     return masked, found, stray
 
 
@@ -509,15 +559,16 @@ def parse_reply(text: str) -> list[Part]:
     """An LLM reply as prose (`text`, `break`) and quote claims (`quote`, n = first cited
     passage number or None), every quote style found (see the module doc)."""
     masked, spans, stray = _spans(text)
-    gone = set(stray)
+    if stray:  # unpaired marks lie outside every span: drop them from the text
+        for i in reversed(stray):
+            masked = masked[:i] + "\0" + masked[i + 1 :]
     parts: list[Part] = []
     pos = 0
     for span in spans:
-        between = "".join(c for i, c in enumerate(masked[pos : span.start], pos) if i not in gone)
-        parts += _prose(between)
+        parts += _prose(masked[pos : span.start].replace("\0", ""))
         parts.append(Part("quote", span.quote, span.cited[0] if span.cited else None))
         pos = span.markers_end
-    parts += _prose("".join(c for i, c in enumerate(masked[pos:], pos) if i not in gone))
+    parts += _prose(masked[pos:].replace("\0", ""))
     return parts
 
 
