@@ -36,7 +36,9 @@ otherwise its words stay as plain prose without marks or `[n]`; counted as dropp
 **Where.** A quote found in the cited review (the cited passage's occurrence first) is
 `verified`; found in another allowed review — retrieved ones first, then the corpus — it is
 re-cited there (`recited`; quotes under 4 words are never moved to another review). An uncited
-phrase under 4 words that passes is scare quotes: left in quote marks, not cited, not counted.
+phrase under 4 words that occurs, and passes wherever it occurs, is scare quotes or a title: left
+in quote marks, not cited, not counted; one that occurs only unfairly somewhere loses its marks
+(still not counted: the critics did write it); one found nowhere counts as dropped.
 Citation numbers follow first appearance, one per (review, quote); a bare `[n]` in prose points
 at its review's first citation or goes.
 """
@@ -574,7 +576,7 @@ def parse_reply(text: str) -> list[Part]:
 
 # -- verifying parts --------------------------------------------------------------------------
 
-Outcome = Literal["verified", "recited", "widened", "scare", "failed"]
+Outcome = Literal["verified", "recited", "widened", "scare", "unquoted", "failed"]
 
 
 @dataclass(frozen=True)
@@ -638,6 +640,8 @@ class _Judge:
         claims = _claim_pieces(part.text)
         if not claims:
             return _Judged("failed")
+        if not _substantial(part):
+            return self._scare(part.text, claims)
         cited = self.passage(part.n)
         home = cited.review_id if cited and cited.review_id in self.allowed else None
         movable = len(part.text.split()) >= SUBSTANTIAL_WORDS
@@ -651,18 +655,29 @@ class _Judge:
             for claim in claims:
                 spans = _judge(claim, src, prefer)
                 if spans is not None:
-                    if not _substantial(part):
-                        return _Judged("scare", rid, part.text)
                     return _Judged("verified" if rid == home else "recited", rid, part.text)
                 if not placements:
                     placements += [(rid, s, src) for s in _candidates(claim, src, prefer)]
-        if not _substantial(part):
-            return _Judged("failed")
         for rid, spans, src in placements[:_MAX_TRIES]:
             wide = _widened(spans, src)
             if wide is not None:
                 return _Judged("widened", rid, wide)
         return _Judged("failed")
+
+    def _scare(self, text: str, claims: Sequence[Sequence[str]]) -> _Judged:
+        """A short uncited phrase keeps its marks only if it occurs, and every occurrence is
+        fair: "a masterpiece" must not stand in marks when one critic wrote "not a masterpiece"."""
+        seen = False
+        for rid in self.order:
+            src = _source(self.reviews[rid].body)
+            for claim in claims:
+                placements = _candidates(claim, src, None)
+                if placements:
+                    if not all(_fair(spans, src) for spans in placements):
+                        return _Judged("unquoted")
+                    seen = True
+                    break
+        return _Judged("scare", None, text) if seen else _Judged("failed")
 
 
 _SENTENCE_BREAK = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)")
@@ -762,7 +777,7 @@ def verify(
     drop = {
         sid
         for sid, idx in quotes_in.items()
-        if all(judged[i].outcome == "failed" for i in idx)
+        if all(judged[i].outcome in ("failed", "unquoted") for i in idx)
         and any(_substantial(parts[i]) for i in idx)
     }
 
@@ -779,7 +794,7 @@ def verify(
                 continue
             if j.outcome == "scare":
                 out.append(Part("text", f"\u201c{j.text}\u201d"))
-            elif j.outcome == "failed":  # plain prose: no marks, no [n]
+            elif j.outcome in ("failed", "unquoted"):  # plain prose: no marks, no [n]
                 out.append(Part("text", p.text))
             else:
                 assert j.review_id is not None

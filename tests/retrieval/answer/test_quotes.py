@@ -180,6 +180,14 @@ def test_ellipsis_quote_across_adjacent_sentences_verifies(numbered, shipped):
     assert out.counts == {"verified": 1, "recited": 0, "dropped": 0}
 
 
+def test_the_critics_own_ellipsis_is_read_whole(numbered, shipped):
+    """"…is…well, John Wick himself." has the critic's own ellipsis: verified as one piece."""
+    own = "Oddly enough, the only major downside of that second half is…well, John Wick himself."
+    out = verify_answer(f'"{own}" [3]', numbered, shipped)
+    assert out.counts == {"verified": 1, "recited": 0, "dropped": 0}
+    assert [c.quote for c in out.citations] == [own]
+
+
 def test_ellipsis_across_distant_sentences_is_dropped(numbered, shipped):
     """Pieces from far-apart sentences are not one claim, and their span is too long to show."""
     text = 'It says "Advertisements have gone to great lengths … The action is excellent" [1].'
@@ -204,10 +212,17 @@ def test_sentence_removal_takes_markers_and_full_stop_after_the_quote(numbered, 
 
 
 def test_short_uncited_phrase_that_exists_is_left_alone(numbered, shipped):
-    """'the "John Wick" franchise' gets no citation and is not counted as a quote."""
-    out = verify_answer('It extends the "John Wick" franchise.', numbered, shipped)
-    assert out.text == "It extends the “John Wick” franchise."
+    """'the "Baba Yaga" legend' gets no citation and is not counted as a quote."""
+    out = verify_answer('It extends the "Baba Yaga" legend.', numbered, shipped)
+    assert out.text == "It extends the “Baba Yaga” legend."
     assert out.citations == () and out.counts == {"verified": 0, "recited": 0, "dropped": 0}
+
+
+def test_short_uncited_phrase_found_in_a_negated_clause_loses_its_marks(numbered, shipped):
+    """ "John Wick" also stands in "isn't trying to be John Wick": no marks, nothing counted."""
+    out = verify_answer('It extends the "John Wick" franchise.', numbered, shipped)
+    assert out.text == "It extends the John Wick franchise."
+    assert out.counts == {"verified": 0, "recited": 0, "dropped": 0}
 
 
 def test_passage_word_and_lists_in_markers_are_understood(numbered, shipped):
@@ -356,6 +371,12 @@ def test_short_quote_is_not_moved_to_another_review(passages, corpus):
     out, cited = check("Pat: “a masterpiece” [3].", passages, corpus)
     assert [c.review_id for c in out.citations] == ["own"]
     assert cited[0].startswith("Ballerina is not a masterpiece")
+
+
+def test_uncited_short_phrase_negated_somewhere_is_not_in_marks(passages, corpus):
+    """Uncited “a masterpiece” cannot stand in marks while Pat wrote "not a masterpiece"."""
+    out, cited = check("Critics call it “a masterpiece”.", passages, corpus)
+    assert out.text == "Critics call it a masterpiece." and cited == []
 
 
 def test_clause_after_but_is_its_own_claim(passages, corpus):
