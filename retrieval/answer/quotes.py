@@ -49,6 +49,7 @@ import bisect
 import functools
 import itertools
 import re
+from array import array
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -202,7 +203,7 @@ class _Source:
 
     orig: str
     norm: str
-    at: tuple[int, ...]
+    at: array[int]
     sentence_starts: tuple[int, ...]
     sentence_ends: tuple[int, ...]
     clause_starts: tuple[int, ...]
@@ -283,7 +284,7 @@ def _source(body: str) -> _Source:
     return _Source(
         body,
         norm,
-        (*at, len(body)),
+        array("l", [*at, len(body)]),
         sentence_starts,
         sentence_ends,
         (0, *(b for _, b in clause_cuts)),
@@ -610,6 +611,12 @@ def _substantial(part: Part) -> bool:
     return part.n is not None or len(part.text.split()) >= SUBSTANTIAL_WORDS
 
 
+def _may_hold(claims: Sequence[Sequence[str]], body: str) -> bool:
+    """A cheap first look (the normalised text only) before a review's full analysis."""
+    norm = _normalized_source(body)
+    return any(claim[0] in norm for claim in claims)
+
+
 class _Judge:
     def __init__(
         self,
@@ -650,6 +657,8 @@ class _Judge:
             where += [r for r in self.order if r != home]
         placements: list[tuple[str, Spans, _Source]] = []
         for rid in where:
+            if not _may_hold(claims, self.reviews[rid].body):
+                continue
             src = _source(self.reviews[rid].body)
             prefer = self._prefer(rid, src, cited)
             for claim in claims:
@@ -669,6 +678,8 @@ class _Judge:
         fair: "a masterpiece" must not stand in marks when one critic wrote "not a masterpiece"."""
         seen = False
         for rid in self.order:
+            if not _may_hold(claims, self.reviews[rid].body):
+                continue
             src = _source(self.reviews[rid].body)
             for claim in claims:
                 placements = _candidates(claim, src, None)
