@@ -612,9 +612,9 @@ def _substantial(part: Part) -> bool:
 
 
 def _may_hold(claims: Sequence[Sequence[str]], body: str) -> bool:
-    """A cheap first look (the normalised text only) before a review's full analysis."""
-    norm = _normalized_source(body)
-    return any(claim[0] in norm for claim in claims)
+    """A cheap first look (the normalised text only) before a review's full analysis. Every
+    reading's first piece starts with the shortest one, so one search decides."""
+    return min((claim[0] for claim in claims), key=len) in _normalized_source(body)
 
 
 class _Judge:
