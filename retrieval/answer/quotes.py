@@ -135,7 +135,8 @@ def _negations(norm: str) -> tuple[tuple[int, int], ...]:
 
 
 _MARKER = r"\[\s*(?:[Pp]assages?\s*)?\d+(?:\s*(?:[,;]|and)\s*\d+)*\s*\]"
-_MARKERS_AFTER = re.compile(rf"(?:[ \t]*{_MARKER})+")
+# Markers after a quote, possibly after the end of its emphasis (`*"…"* [1]`).
+_MARKERS_AFTER = re.compile(rf"([*_]{{0,3}})((?:[ \t]*{_MARKER})+)")
 _MARKERS_INSIDE_END = re.compile(rf"(?:\s*{_MARKER})+\s*$")
 _ANY_MARKER = re.compile(_MARKER)
 _ELLIPSIS = re.compile(r"\s*(?:\u2026|\.\s?\.\s?\.|\[\s*(?:\u2026|\.\.\.)\s*\])\s*")
@@ -397,13 +398,15 @@ def _claim_pieces(quote: str) -> list[list[str]]:
 @dataclass(frozen=True)
 class QuoteSpan:
     """A quoted span in model output: `text[start:end]` is the quote with its marks,
-    `text[end:markers_end]` the `[n]` markers after it."""
+    `text[end:markers_end]` the `[n]` markers after it (`emphasis` is what closed its
+    emphasis before them, kept as prose)."""
 
     start: int
     end: int
     markers_end: int
     quote: str
     cited: tuple[int, ...]
+    emphasis: str = ""
 
 
 # Opening mark → the marks that close it.
@@ -518,10 +521,11 @@ def _spans(text: str) -> tuple[str, list[QuoteSpan], list[int]]:
             after = _MARKERS_AFTER.match(masked, end)
             markers_end = after.end() if after else end
             if after:
-                cited += _numbers(after.group())
+                cited += _numbers(after.group(2))
             quote = _SPACE.sub(" ", inner).strip()
             if quote:
-                found.append(QuoteSpan(start, end, markers_end, quote, cited))
+                emphasis = after.group(1) if after else ""
+                found.append(QuoteSpan(start, end, markers_end, quote, cited, emphasis))
         if block and not marks:  # the whole blockquote is presented as a quote
             body = masked[a:b]
             start = a + len(body) - len(body.lstrip())
@@ -570,6 +574,8 @@ def parse_reply(text: str) -> list[Part]:
     for span in spans:
         parts += _prose(masked[pos : span.start].replace("\0", ""))
         parts.append(Part("quote", span.quote, span.cited[0] if span.cited else None))
+        if span.emphasis:
+            parts.append(Part("text", span.emphasis))
         pos = span.markers_end
     parts += _prose(masked[pos:].replace("\0", ""))
     return parts

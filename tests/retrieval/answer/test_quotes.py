@@ -181,7 +181,7 @@ def test_ellipsis_quote_across_adjacent_sentences_verifies(numbered, shipped):
 
 
 def test_the_critics_own_ellipsis_is_read_whole(numbered, shipped):
-    """"…is…well, John Wick himself." has the critic's own ellipsis: verified as one piece."""
+    """ "…is…well, John Wick himself." has the critic's own ellipsis: verified as one piece."""
     own = "Oddly enough, the only major downside of that second half is…well, John Wick himself."
     out = verify_answer(f'"{own}" [3]', numbered, shipped)
     assert out.counts == {"verified": 1, "recited": 0, "dropped": 0}
@@ -286,6 +286,13 @@ def test_markers_are_read_after_and_inside_the_marks():
     text = '"a b" [Passage 4]; "c d" [2, 3]; "e f" [5][1]; "g h [6]"; "i j".'
     assert quotes(parse_reply(text)) == [("a b", 4), ("c d", 2), ("e f", 5), ("g h", 6),
                                          ("i j", None)]  # fmt: skip
+
+
+def test_markers_after_closing_emphasis_are_the_quotes():
+    """`*"words"* [1]` cites passage 1; the closing `*` stays as prose."""
+    parts = parse_reply('- *"The action is excellent"* [1] and more')
+    assert parts == [Part("text", "- *"), Part("quote", "The action is excellent", 1),
+                     Part("text", "*"), Part("text", " and more")]  # fmt: skip
 
 
 def test_blockquote_lines_are_one_claim():
