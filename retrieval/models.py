@@ -8,6 +8,17 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 
+def url_host(url: str | None) -> str | None:
+    """A URL's host name without `www.` (None when there is no URL or no host)."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # e.g. an unbalanced "[" in the URL
+        return None
+    return host.removeprefix("www.") if host else None
+
+
 @dataclass(frozen=True)
 class Review:
     """One review file: its front matter and the critic's own words (`body`)."""
@@ -47,13 +58,7 @@ class Review:
     @property
     def host(self) -> str | None:
         """The URL's host name without `www.`, when the review has a URL."""
-        if not self.url:
-            return None
-        try:
-            host = urlsplit(self.url).hostname
-        except ValueError:  # e.g. an unbalanced "[" in the URL
-            return None
-        return host.removeprefix("www.") if host else None
+        return url_host(self.url)
 
     @property
     def attributed(self) -> bool:
