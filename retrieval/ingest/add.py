@@ -5,6 +5,7 @@ Every check runs before anything is written; a bad source raises IngestError wit
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -21,6 +22,7 @@ from .write import check_id, find_duplicate, new_id, review_file, text_key, url_
 # Fewer words than this is a teaser, a login wall or a capsule, not a review to quote.
 MIN_WORDS = 150
 HTML_SUFFIXES = (".html", ".htm")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]+:")  # ftp:, file:, data:, javascript: …
 SOURCES_HELP = "an http(s) URL, a .html/.htm/.md/.txt file, or - for stdin"
 
 Fetch = Callable[..., Fetched]  # fetch(url, *, allow_private: bool) -> Fetched
@@ -76,7 +78,7 @@ def _read_source(source: str, *, fetch: Fetch, allow_private: bool, stdin: Binar
         if page.media_type == "text/plain":
             found = replace(found, url=page.url)
         return _Draft(found, (source.strip(), *page.redirects, page.url), None, None, page.url)
-    if "://" in low.split("/", 1)[0] + "/" or low.startswith(("file:", "ftp:", "data:")):
+    if _SCHEME.match(low) and not Path(source).exists():
         raise IngestError(f"Only http and https URLs can be added: {source}")
     if source == "-":
         raw = stdin.read(MAX_BYTES + 1)

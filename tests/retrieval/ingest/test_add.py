@@ -280,6 +280,7 @@ def test_undecodable_bytes_are_refused(reviews_dir: Path, tmp_path: Path) -> Non
         ("notes.docx", "Cannot add notes.docx: a SOURCE is an http(s) URL"),
         ("missing.txt", "No such file: missing.txt"),
         ("file:///etc/passwd", "Only http and https URLs can be added"),
+        ("javascript:alert(1)", "Only http and https URLs can be added"),
     ],
 )
 def test_unusable_sources_are_one_line(reviews_dir: Path, source: str, message: str) -> None:
