@@ -22,6 +22,7 @@ from .write import check_id, find_duplicate, new_id, review_file, text_key, url_
 # Fewer words than this is a teaser, a login wall or a capsule, not a review to quote.
 MIN_WORDS = 150
 HTML_SUFFIXES = (".html", ".htm")
+SUFFIXES = (*HTML_SUFFIXES, ".md", ".txt")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]+:")  # ftp:, file:, data:, javascript: …
 SOURCES_HELP = "an http(s) URL, a .html/.htm/.md/.txt file, or - for stdin"
 
@@ -65,7 +66,24 @@ class _Draft:
     where: str
 
 
-def _read_source(source: str, *, fetch: Fetch, allow_private: bool, stdin: BinaryIO) -> _Draft:
+@dataclass(frozen=True)
+class Upload:
+    """A file's name and bytes (e.g. a chat attachment), read like a local file of that name."""
+
+    name: str
+    data: bytes
+
+
+Source = str | Upload
+
+
+def _read_source(
+    source: Source, *, fetch: Fetch, allow_private: bool, allow_files: bool, stdin: BinaryIO
+) -> _Draft:
+    if isinstance(source, Upload):
+        if len(source.data) > MAX_BYTES:
+            raise IngestError(f"{source.name} is larger than the {MAX_BYTES:,}-byte limit")
+        return _from_file(Path(Path(source.name).name), source.data, source.name)
     low = source.strip().lower()
     if low.startswith(("http://", "https://")):
         page = fetch(source.strip(), allow_private=allow_private)
@@ -78,6 +96,8 @@ def _read_source(source: str, *, fetch: Fetch, allow_private: bool, stdin: Binar
         if page.media_type == "text/plain":
             found = replace(found, url=page.url)
         return _Draft(found, (source.strip(), *page.redirects, page.url), None, None, page.url)
+    if not allow_files:
+        raise IngestError(f"Only http and https URLs can be added here, not {source!r}")
     if _SCHEME.match(low) and not Path(source).exists():
         raise IngestError(f"Only http and https URLs can be added: {source}")
     if source == "-":
@@ -86,8 +106,7 @@ def _read_source(source: str, *, fetch: Fetch, allow_private: bool, stdin: Binar
             raise IngestError(f"stdin is larger than the {MAX_BYTES:,}-byte limit")
         return _Draft(extract_text(decode(raw, where="stdin")), (), None, None, "stdin")
     path = Path(source)
-    suffix = path.suffix.lower()
-    if suffix not in (*HTML_SUFFIXES, ".md", ".txt"):
+    if path.suffix.lower() not in SUFFIXES:
         raise IngestError(f"Cannot add {source}: a SOURCE is {SOURCES_HELP}")
     if not path.exists() and not path.is_symlink():
         raise IngestError(f"No such file: {source}")
@@ -95,9 +114,18 @@ def _read_source(source: str, *, fetch: Fetch, allow_private: bool, stdin: Binar
         raw = read_review_bytes(path, max_bytes=MAX_BYTES)
     except ReviewFileError as err:
         raise IngestError(str(err)) from None
-    text = decode(raw, where=source)
+    return _from_file(path, raw, source)
+
+
+def _from_file(path: Path, raw: bytes, where: str) -> _Draft:
+    """A saved page (.html/.htm), a review file (.md) or plain text (.txt, .md without front
+    matter), by the name's suffix."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise IngestError(f"Cannot add {where}: a SOURCE is {SOURCES_HELP}")
+    text = decode(raw, where=where)
     if suffix in HTML_SUFFIXES:
-        return _Draft(extract_html(text), (), None, None, source)
+        return _Draft(extract_html(text), (), None, None, where)
     if suffix == ".md" and text.lstrip("\ufeff").lstrip().startswith("---"):
         try:
             review = parse_review(path, text.encode())
@@ -108,9 +136,8 @@ def _read_source(source: str, *, fetch: Fetch, allow_private: bool, stdin: Binar
             title=review.title, url=review.url, rating=review.rating,
             published=review.published, year=review.year,
         )  # fmt: skip
-        stated_id = review.id if review.id != path.stem else None
-        return _Draft(found, (), text.encode(), stated_id or review.id, source)
-    return _Draft(extract_text(text), (), None, None, source)
+        return _Draft(found, (), text.encode(), review.id, where)
+    return _Draft(extract_text(text), (), None, None, where)
 
 
 def _check(found: Extracted, where: str) -> None:
@@ -128,7 +155,7 @@ def _check(found: Extracted, where: str) -> None:
 
 
 def add_reviews(
-    sources: Sequence[str],
+    sources: Sequence[Source],
     *,
     data_dir: Path,
     film: str | None = None,
@@ -137,11 +164,16 @@ def add_reviews(
     rating: str | None = None,
     review_id: str | None = None,
     allow_private: bool = False,
+    allow_files: bool = True,
     dry_run: bool = False,
     fetch: Fetch = fetch_url,
     stdin: BinaryIO | None = None,
 ) -> list[AddResult]:
-    """Add every source, or none: all are read and checked before the first file is written."""
+    """Add every source, or none: all are read and checked before the first file is written.
+
+    A source is a URL, a local path, `-` (stdin) or an `Upload`. Adapters serving untrusted
+    users pass `allow_files=False`, so a typed path can never read a file on the host.
+    """
     if not sources:
         raise IngestError(f"Nothing to add: give {SOURCES_HELP}")
     if review_id is not None and len(sources) > 1:
@@ -154,8 +186,9 @@ def add_reviews(
     planned: list[tuple[str, bytes, Extracted, str | None]] = []
     for source in sources:
         draft = _read_source(
-            source, fetch=fetch, allow_private=allow_private, stdin=stdin or sys.stdin.buffer
-        )
+            source, fetch=fetch, allow_private=allow_private, allow_files=allow_files,
+            stdin=stdin or sys.stdin.buffer,
+        )  # fmt: skip
         found = with_overrides(draft.found, **overrides)
         _check(found, draft.where)
         find_duplicate(found, existing, draft.urls)
@@ -206,6 +239,6 @@ def add_reviews(
     return results
 
 
-def add_review(source: str, **options: Any) -> AddResult:
+def add_review(source: Source, **options: Any) -> AddResult:
     """Add one review (see `add_reviews` for the options)."""
     return add_reviews([source], **options)[0]

@@ -7,6 +7,7 @@ was never requested).
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -124,6 +125,9 @@ ROUTES: dict[str, Route] = {
     "/paper-moons.txt": lambda h, s: _send(
         h, 200, PLAIN_REVIEW.encode(), "text/plain; charset=utf-8"
     ),
+    "/gallery.html": lambda h, s: _send(
+        h, 200, b"<html><body><div class='gallery'><img src='1.jpg'></div></body></html>"
+    ),
     "/review.pdf": lambda h, s: _send(h, 200, b"%PDF-1.7\n", "application/pdf"),
     "/untyped": lambda h, s: _send(h, 200, b"<p>hello</p>", None),
     "/missing": lambda h, s: _send(h, 404, b"<h1>Not found</h1>"),
@@ -150,11 +154,19 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients hanging up mid-body (size cap, timeouts) are expected here; stay quiet."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 @contextmanager
 def serve() -> Iterator[Site]:
     """Run the site on 127.0.0.1 (a free port) until the block ends."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), _Handler)
     site = Site(server.server_address[1])
     _Handler.site = site
     thread = threading.Thread(target=server.serve_forever, daemon=True)

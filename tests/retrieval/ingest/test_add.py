@@ -15,7 +15,7 @@ import pytest
 
 from retrieval.corpus import load_corpus, parse_review
 from retrieval.errors import DuplicateReview, IngestError
-from retrieval.ingest import add_review, add_reviews, fetch_url
+from retrieval.ingest import Upload, add_review, add_reviews, fetch_url
 from tests.retrieval.ingest.review_site import PAGES, PLAIN_REVIEW, Site, serve
 
 
@@ -158,6 +158,15 @@ def test_login_wall_is_refused(site: Site, reviews_dir: Path) -> None:
         "(a login wall, a teaser, or not a review?)"
     )
     assert snapshot(reviews_dir) == before
+
+
+def test_page_without_article_text_is_refused(site: Site, reviews_dir: Path) -> None:
+    """A page with nothing but navigation and images has no review to add."""
+    with pytest.raises(IngestError) as err:
+        add(site, "/gallery.html", reviews_dir, film="X")
+    assert str(err.value) == (
+        f"No article text found in {site.url('/gallery.html')} (a login or subscription wall?)"
+    )
 
 
 def test_duplicate_url_names_the_review_holding_it(site: Site, reviews_dir: Path) -> None:
@@ -311,3 +320,25 @@ def test_a_batch_is_all_or_nothing(site: Site, reviews_dir: Path) -> None:
     )
     assert [r.critic for r in results] == ["Maya Ortiz", "Lena Fischer"]
     assert json.loads(json.dumps([r.to_json() for r in results]))[1]["rating"] == "7/10"
+
+
+def test_upload_is_read_like_a_file_of_its_name(reviews_dir: Path) -> None:
+    """An attachment's bytes (.html here) are extracted like a saved page; the name's folder
+    part is ignored."""
+    upload = Upload("../../etc/split.html", (PAGES / "split.html").read_bytes())
+    result = add_review(upload, data_dir=reviews_dir, allow_files=False)
+    assert (result.critic, result.outlet, result.film) == (
+        "Priya Raman",
+        "Screen Ledger",
+        "Northbound",
+    )
+    assert parse_review(Path(result.path)).body.strip() == expected("split")
+
+
+def test_paths_are_refused_when_files_are_not_allowed(reviews_dir: Path, tmp_path: Path) -> None:
+    """With allow_files=False (a chat adapter) a typed path or `-` never reads the host's files."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text(PLAIN_REVIEW, encoding="utf-8")
+    for source in (str(secret), "-"):
+        with pytest.raises(IngestError, match=r"^Only http and https URLs can be added here"):
+            add_review(source, data_dir=reviews_dir, film="X", allow_files=False)
