@@ -171,7 +171,7 @@ def _from_review(review: dict[str, Any], holder: dict[str, Any] | None) -> dict[
     item_dict = item if isinstance(item, dict) else {}
     return {
         "film": _name(item),
-        "critic": _name(people) if people and people != [None] else None,
+        "critic": _name(people),
         "outlet": _name(review.get("publisher")) or _name(orgs),
         "title": _name(review.get("headline")) or _name(review.get("name")),
         "rating": _rating(review.get("reviewRating")),
@@ -181,7 +181,13 @@ def _from_review(review: dict[str, Any], holder: dict[str, Any] | None) -> dict[
     }
 
 
-def _json_ld(tree: Any) -> dict[str, Any]:
+_REVIEWS = {"Review", "CriticReview", "ReviewNewsArticle"}
+_ARTICLES = {"Article", "NewsArticle", "BlogPosting", "OpinionNewsArticle"}
+
+
+def _json_ld(tree: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the first Review's fields, else {}; the first article's author/publisher/title, else {})"""
+    article: dict[str, Any] | None = None
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         text = (script.text or "").strip()
         text = re.sub(r"^\s*(<!--|<!\[CDATA\[)|(-->|\]\]>)\s*$", "", text)
@@ -191,9 +197,15 @@ def _json_ld(tree: Any) -> dict[str, Any]:
             log.info("ignoring a JSON-LD block that is not valid JSON")
             continue
         for node, holder in _walk(doc):
-            if _types(node) & {"Review", "CriticReview"}:
-                return _from_review(node, holder)
-    return {}
+            if _types(node) & _REVIEWS:
+                return _from_review(node, holder), {}
+            if article is None and _types(node) & _ARTICLES:
+                article = node
+    if article is not None:
+        # An article, not a Review: its author and publisher are stated; its subject is not.
+        found = _from_review(article, None)
+        return {}, {**found, "film": None, "rating": None, "year": None}
+    return {}, {}
 
 
 def _microdata_value(el: Any) -> Any:
@@ -229,7 +241,7 @@ def _microdata_item(scope: Any) -> dict[str, Any]:
 
 def _microdata(tree: Any) -> dict[str, Any]:
     for scope in tree.xpath("//*[@itemscope][@itemtype]"):
-        if _types({"@type": scope.get("itemtype", "").split()}) & {"Review", "CriticReview"}:
+        if _types({"@type": scope.get("itemtype", "").split()}) & _REVIEWS:
             holder = scope.getparent()
             while holder is not None and holder.get("itemscope") is None:
                 holder = holder.getparent()
@@ -273,7 +285,8 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     if found is not None:
         doc = found.as_dict() if hasattr(found, "as_dict") else dict(found)
     text = _paragraphs(doc.get("text") or "")
-    schema = _json_ld(tree) or _microdata(tree)
+    review, article = _json_ld(tree)
+    schema = review or _microdata(tree) or article
     # trafilatura keeps an <h1> inside <article>: the headline is the outlet's, not the review's.
     headings = {" ".join(h.text_content().split()) for h in tree.xpath("//h1")}
     headings |= {t for t in (schema.get("title"), doc.get("title")) if t}
