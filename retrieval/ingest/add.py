@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..corpus import load_corpus, parse_review, read_review_bytes
+from ..corpus import DEFAULT_MAX_REVIEW_BYTES, load_corpus, parse_review, read_review_bytes
 from ..errors import IngestError, ReviewFileError
 from ..models import Review, url_host
 from .extract import Extracted, decode, extract_html, extract_text, with_overrides
@@ -168,11 +168,14 @@ def add_reviews(
     dry_run: bool = False,
     fetch: Fetch = fetch_url,
     stdin: BinaryIO | None = None,
+    max_review_bytes: int = DEFAULT_MAX_REVIEW_BYTES,
 ) -> list[AddResult]:
     """Add every source, or none: all are read and checked before the first file is written.
 
     A source is a URL, a local path, `-` (stdin) or an `Upload`. Adapters serving untrusted
     users pass `allow_files=False`, so a typed path can never read a file on the host.
+    `max_review_bytes` is the indexer's cap on a review file (REVIEWBOT_MAX_REVIEW_BYTES): a
+    review the index would reject is not written.
     """
     if not sources:
         raise IngestError(f"Nothing to add: give {SOURCES_HELP}")
@@ -203,6 +206,11 @@ def add_reviews(
             raise IngestError(f"The id {rid!r} is already used by {holder}; pass another --id")
         as_is = draft.raw_md is not None and found == draft.found and rid == draft.md_id
         content = draft.raw_md if as_is and draft.raw_md else review_file(found, rid)
+        if len(content) > max_review_bytes:
+            raise IngestError(
+                f"The review from {draft.where} would be {len(content):,} bytes; review files "
+                f"are limited to {max_review_bytes:,} (REVIEWBOT_MAX_REVIEW_BYTES)"
+            )
         try:  # the file as the indexer will read it
             parse_review(data_dir / f"{rid}.md", content)
         except ReviewFileError as err:

@@ -342,3 +342,9 @@ def test_paths_are_refused_when_files_are_not_allowed(reviews_dir: Path, tmp_pat
     for source in (str(secret), "-"):
         with pytest.raises(IngestError, match=r"^Only http and https URLs can be added here"):
             add_review(source, data_dir=reviews_dir, film="X", allow_files=False)
+
+
+def test_review_over_the_index_cap_is_not_written(site: Site, reviews_dir: Path) -> None:
+    """A review the indexer would reject for its size is refused before writing."""
+    with pytest.raises(IngestError, match=r"review files are limited to 1,000 \("):
+        add(site, "/news.html", reviews_dir, max_review_bytes=1000)
