@@ -65,6 +65,21 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("-k", type=int, metavar="N", help="passages to retrieve (default 8)")
     ev.add_argument("--no-llm", action="store_true", help="evaluate extractive answers")
 
+    add = sub.add_parser(
+        "add", parents=[common], help="add reviews from URLs, files or stdin, then index them",
+        description="Add reviews: each SOURCE is an http(s) URL, a .html/.htm/.md/.txt file, or - "
+        "for stdin. Critic, outlet, rating and film come from the page's schema.org Review data "
+        "and meta tags; the options override them. Loopback and private addresses are refused "
+        "unless REVIEWBOT_ALLOW_PRIVATE_URLS=1.",
+    )  # fmt: skip
+    add.add_argument("sources", nargs="+", metavar="SOURCE", help="URL, file or - (stdin)")
+    add.add_argument("--film", metavar="TITLE", help="the film reviewed (needed when not stated)")
+    add.add_argument("--critic", metavar="NAME", help="who wrote the review")
+    add.add_argument("--outlet", metavar="NAME", help="where it was published")
+    add.add_argument("--rating", metavar="TEXT", help='the rating as given, e.g. "4/5"')
+    add.add_argument("--id", dest="review_id", metavar="ID", help="the review's id (one SOURCE)")
+    add.add_argument("--dry-run", action="store_true", help="print the file; write nothing")
+
     dc = sub.add_parser("discord", parents=[common], help="run the Discord bot (DISCORD_TOKEN)")
     dc.add_argument(
         "--sync-global", action="store_true",
@@ -172,6 +187,39 @@ def _streamer(args: argparse.Namespace) -> tuple[Callable[[str], None] | None, l
     return on_delta, seen
 
 
+def _add(args: argparse.Namespace, settings: Settings) -> int:
+    """`reviewbot add`: write the review file(s), then bring the index up to date."""
+    from bot.wiring import build_engine
+    from retrieval.ingest import add_reviews
+
+    results = add_reviews(
+        args.sources, data_dir=settings.data_dir, film=args.film, critic=args.critic,
+        outlet=args.outlet, rating=args.rating, review_id=args.review_id,
+        allow_private=os.environ.get("REVIEWBOT_ALLOW_PRIVATE_URLS", "").strip() == "1",
+        dry_run=args.dry_run,
+    )  # fmt: skip
+    if args.dry_run:
+        if args.json:
+            docs = [{**r.to_json(), "content": r.content, "index": None} for r in results]
+            print(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2))
+        else:
+            for r in results:
+                print(f"# would write {r.path}\n{r.content}")
+        return 0
+    for r in results:
+        who = r.critic or r.outlet or "no critic or outlet named"
+        print(f"reviewbot: added {r.path} ({who}; {r.film}; {r.words} words)", file=sys.stderr)
+    engine = build_engine(settings)
+    report = engine.index()
+    _print_rejected(report)
+    if args.json:
+        docs = [{**r.to_json(), "index": report.to_json()} for r in results]
+        print(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2))
+    else:
+        print(report.summary_line())
+    return EXIT_REJECTED if report.rejected else 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from bot.wiring import build_engine
 
@@ -180,6 +228,8 @@ def _run(args: argparse.Namespace) -> int:
         from bot.discord.run import run
 
         return run(settings, sync_global=args.sync_global)
+    if args.command == "add":
+        return _add(args, settings)
 
     engine = build_engine(settings)
     if args.command == "index":

@@ -2,13 +2,20 @@
 
 A bad file never stops the others: `load_corpus` returns the good reviews and a `Rejected` entry
 (path + one-line problem) for each file it had to skip.
+
+Only regular files are read, and only up to a size cap: a FIFO named `*.md` would hang the
+reader, a symlink to `/dev/zero` would exhaust memory, and a symlink leaving the reviews folder
+would make another file's text quotable. Each is checked with `lstat`/`resolve` before anything is
+opened, and again on the open descriptor (the file may be swapped in between).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
+import stat
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +32,70 @@ KNOWN_FIELDS = ("id", "film", "year", "critic", "outlet", "title", "url", "ratin
 _TEXT_FIELDS = ("critic", "outlet", "title", "url", "rating", "published")
 # Ids become Chroma metadata and passage ids; keep them to a safe, readable alphabet.
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+# The largest review file read (bytes); the setting REVIEWBOT_MAX_REVIEW_BYTES overrides it.
+# A 10 MB review took 17 minutes and 1.4 GB to index; real reviews are 5-50 kB.
+DEFAULT_MAX_REVIEW_BYTES = 1_000_000
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a special file"
+
+
+def read_review_bytes(
+    path: Path, *, root: Path | None = None, max_bytes: int = DEFAULT_MAX_REVIEW_BYTES
+) -> bytes:
+    """The bytes of one review file, refusing anything but a regular file of at most `max_bytes`.
+
+    A symlink is followed only when its target stays inside `root` (the reviews folder).
+    Raises ReviewFileError naming the file and the problem.
+    """
+    where = str(path)
+    try:
+        st = path.lstat()
+        target = path
+        if stat.S_ISLNK(st.st_mode):
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                raise ReviewFileError(where, "is a broken symbolic link") from None
+            if root is not None and not target.is_relative_to(root.resolve()):
+                raise ReviewFileError(
+                    where, f"is a symbolic link to {target}, outside the reviews folder"
+                )
+            st = target.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise ReviewFileError(where, f"is {_kind(st.st_mode)}, not a regular file")
+        if st.st_size > max_bytes:
+            raise ReviewFileError(where, _too_big(st.st_size, max_bytes))
+        # O_NONBLOCK: if a FIFO was swapped in after the check, open() must not wait for a writer.
+        fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except ReviewFileError:
+        raise
+    except OSError as err:
+        raise ReviewFileError(where, f"cannot be read ({err.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ReviewFileError(where, f"is {_kind(st.st_mode)}, not a regular file")
+        raw = fh.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise ReviewFileError(where, _too_big(len(raw), max_bytes))
+    return raw
+
+
+def _too_big(size: int, max_bytes: int) -> str:
+    return (
+        f"is too large ({size:,} bytes; the limit is {max_bytes:,}, "
+        "set by REVIEWBOT_MAX_REVIEW_BYTES)"
+    )
 
 
 def _text(value: Any, field: str, path: str) -> str | None:
@@ -40,14 +111,20 @@ def _text(value: Any, field: str, path: str) -> str | None:
     )
 
 
-def parse_review(path: Path, raw: bytes | None = None) -> Review:
-    """Parse one review file; raise ReviewFileError naming the file and the problem."""
+def parse_review(
+    path: Path,
+    raw: bytes | None = None,
+    *,
+    root: Path | None = None,
+    max_bytes: int = DEFAULT_MAX_REVIEW_BYTES,
+) -> Review:
+    """Parse one review file; raise ReviewFileError naming the file and the problem.
+
+    `raw` is the file's content when it is already in memory (nothing is read then).
+    """
     where = str(path)
     if raw is None:
-        try:
-            raw = path.read_bytes()
-        except OSError as err:
-            raise ReviewFileError(where, f"cannot be read ({err.strerror})") from None
+        raw = read_review_bytes(path, root=root, max_bytes=max_bytes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -99,17 +176,37 @@ def parse_review(path: Path, raw: bytes | None = None) -> Review:
     )
 
 
-def load_corpus(data_dir: Path) -> tuple[list[Review], list[Rejected]]:
-    """Every `*.md` review under `data_dir` (sorted by path), and the files that were rejected."""
+def review_paths(data_dir: Path) -> list[Path]:
+    """Every `*.md` entry under `data_dir`, sorted; symlinked folders are not descended into."""
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(data_dir, followlinks=False):
+        dirs.sort()
+        found.extend(Path(folder) / name for name in files if name.endswith(".md"))
+        # A symlink to a folder is listed in `dirs`; a `*.md` one is checked (and refused) below.
+        found.extend(
+            Path(folder) / name
+            for name in dirs
+            if name.endswith(".md") and (Path(folder) / name).is_symlink()
+        )
+    return sorted(found)
+
+
+def load_corpus(
+    data_dir: Path, *, max_bytes: int = DEFAULT_MAX_REVIEW_BYTES
+) -> tuple[list[Review], list[Rejected]]:
+    """Every `*.md` review under `data_dir` (sorted by path), and the files that were rejected.
+
+    `max_bytes` caps each file's size (the setting REVIEWBOT_MAX_REVIEW_BYTES).
+    """
     if not data_dir.is_dir():
         what = "is not a folder" if data_dir.exists() else "does not exist"
         raise DataDirError(f"Reviews folder {data_dir} {what} (set --data or REVIEWBOT_DATA_DIR)")
     reviews: list[Review] = []
     rejected: list[Rejected] = []
     seen: dict[str, str] = {}
-    for path in sorted(data_dir.rglob("*.md")):
+    for path in review_paths(data_dir):
         try:
-            review = parse_review(path)
+            review = parse_review(path, root=data_dir, max_bytes=max_bytes)
             if review.id in seen:
                 raise ReviewFileError(
                     str(path), f"duplicate id {review.id!r} (also in {seen[review.id]})"

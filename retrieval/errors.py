@@ -8,7 +8,10 @@
      │    ├── DataDirError     the reviews folder is missing or unreadable
      │    ├── IndexDirError    the index folder cannot be created or written
      │    ├── IndexMismatch    the index was built by another embedding model: reindex
-     │    └── ReindexBusy      a reindex is already running
+     │    ├── ReindexBusy      a reindex is already running
+     │    └── IngestError      a review cannot be added (bad URL or file, refused address,
+     │         │               no article text, unknown film…); nothing was written
+     │         └── DuplicateReview  the same URL or text is already in a review (named)
      └── BackendError         a dependency failed (LLM, store); callers fall back or apologise
           ├── LLMError         the LLM call failed; `reason` is short and safe to show
           └── StoreError       the vector store failed
@@ -60,6 +63,16 @@ class IndexMismatch(UserError):
 
 class ReindexBusy(UserError):
     pass
+
+
+class IngestError(UserError):
+    pass
+
+
+class DuplicateReview(IngestError):
+    def __init__(self, message: str, review_id: str) -> None:
+        self.review_id = review_id
+        super().__init__(message)
 
 
 class BackendError(ReviewbotError):

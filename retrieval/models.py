@@ -5,6 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
+
+
+def url_host(url: str | None) -> str | None:
+    """A URL's host name without `www.` (None when there is no URL or no host)."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # e.g. an unbalanced "[" in the URL
+        return None
+    return host.removeprefix("www.") if host else None
 
 
 @dataclass(frozen=True)
@@ -26,13 +38,40 @@ class Review:
 
     @property
     def display_name(self) -> str:
-        """Critic (with outlet) when known, else outlet, else title, else id. Never invented."""
+        """Who wrote it, as far as the file says; never invented, never a bare title or slug.
+
+        Critic (with outlet) when known, else the outlet; a review with neither is shown as what
+        it is: `Unattributed review: "<title>"` (with the URL's host when known), else
+        `Unattributed review (<host>)`, else `Unattributed review <id>`.
+        """
         if self.critic:
             return f"{self.critic} ({self.outlet})" if self.outlet else self.critic
-        return self.outlet or self.title or self.id
+        if self.outlet:
+            return self.outlet
+        host = self.host
+        if self.title:
+            return f'Unattributed review: "{self.title}"' + (f" ({host})" if host else "")
+        if host:
+            return f"Unattributed review ({host})"
+        return f"Unattributed review {self.id}"
+
+    @property
+    def host(self) -> str | None:
+        """The URL's host name without `www.`, when the review has a URL."""
+        return url_host(self.url)
+
+    @property
+    def attributed(self) -> bool:
+        """True when the file names the critic or the outlet."""
+        return bool(self.critic or self.outlet)
+
+    def known_fields(self) -> list[str]:
+        """The optional front matter fields this review's file actually has."""
+        fields = ("critic", "outlet", "title", "url", "rating", "published", "year")
+        return [f for f in fields if getattr(self, f) is not None]
 
     def info(self) -> dict[str, Any]:
-        """The `reviewbot critics` JSON row."""
+        """The `reviewbot critics` JSON row; `known` lists the fields the file states."""
         return {
             "review_id": self.id,
             "name": self.display_name,
@@ -41,6 +80,10 @@ class Review:
             "rating": self.rating,
             "url": self.url,
             "film": self.film,
+            "title": self.title,
+            "published": self.published,
+            "attributed": self.attributed,
+            "known": self.known_fields(),
         }
 
 

@@ -87,7 +87,10 @@ def test_first_use_builds_the_index_and_says_so(
     assert "building it now (first use)" in err
     rows = json.loads(out)
     assert len(rows) == 2
-    assert set(rows[0]) == {"review_id", "name", "critic", "outlet", "rating", "url", "film"}
+    assert set(rows[0]) == {
+        "review_id", "name", "critic", "outlet", "rating", "url", "film",
+        "title", "published", "attributed", "known",
+    }  # fmt: skip
 
 
 def test_summary_matches_name_case_insensitively(

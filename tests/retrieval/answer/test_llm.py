@@ -100,7 +100,7 @@ def test_request_carries_the_rules_the_numbered_passages_and_streaming(make, fak
     content = user["content"]
     assert content.count("<passage ") == 3 and content.count("</passage>") == 3
     film = 'film="From the World of John Wick: Ballerina"'
-    assert f'<passage n="2" name="total-banger" outlet="" {film}>' in content
+    assert f'<passage n="2" name="Unattributed review total-banger" outlet="" {film}>' in content
     assert 'name="Film Stories"' not in content
     assert "Question: How is the action?" in content
     assert "$" not in system["content"] + content
