@@ -11,6 +11,7 @@ ephemeral, like /reindex: adding a review is maintenance, not a post for the cha
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -26,6 +27,7 @@ from bot.discord.client import ReviewBot
 from bot.discord.render import added_embeds, pack_messages, removed_embeds
 from bot.discord.reply import NO_MENTIONS
 from retrieval import (
+    DuplicateReview,
     IndexReport,
     IngestError,
     ReindexBusy,
@@ -51,6 +53,25 @@ def allow_private_urls(settings: Settings) -> bool:
     return os.environ.get(ALLOW_PRIVATE_ENV, "").strip() == "1"
 
 
+# The ingest library speaks the CLI's words; here the options are Discord's.
+_CLI_WORDS = (
+    ("pass --film", "give the film: option"),
+    ("pass another --id", "change the id in the file, or remove that review first"),
+)
+
+
+def in_discord_words(err: IngestError, data_dir: Path) -> IngestError:
+    """The same one line, with Discord's option names and no host folders in it."""
+    text = str(err).replace(f"{data_dir}{os.sep}", "")
+    for cli, ours in _CLI_WORDS:
+        text = text.replace(cli, ours)
+    if text == str(err):
+        return err
+    if isinstance(err, DuplicateReview):
+        return DuplicateReview(text, err.review_id)
+    return IngestError(text)
+
+
 def _clean(value: str | None) -> str | None:
     return " ".join(value.split()) or None if value else None
 
@@ -72,19 +93,30 @@ def check_source(url: str | None, file: discord.Attachment | None) -> None:
             )
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def review_file(review: Review, data_dir: Path) -> Path:
-    """The review's own `.md` file, only when it lies inside the data folder."""
-    path = Path(review.path)
+    """The `.md` file in the data folder holding exactly this review (the bytes it was indexed
+    from), found by its content hash — the path recorded in the index may be from another
+    location of the folder. Symlinks and anything outside the folder are never chosen."""
     folder = data_dir.resolve()
-    inside = path.parent.resolve().is_relative_to(folder)  # the file itself may be a symlink
-    if not inside or path.suffix.lower() != ".md":
-        log.warning("refused to remove %s: not a review file inside %s", path, folder)
-        raise UserError(f"The file of {review.display_name} is not in the reviews folder.")
-    if not (path.is_file() or path.is_symlink()):
-        raise UserError(
-            f"The file of {review.display_name} is already gone; run /reindex to drop it."
-        )
-    return path
+    recorded = Path(review.path)
+    candidates = [recorded] if recorded.name.endswith(".md") else []
+    for root, dirs, names in os.walk(folder, followlinks=False):
+        dirs.sort()
+        candidates += [Path(root) / n for n in sorted(names) if n.endswith(".md")]
+    for path in candidates:
+        if path.is_symlink() or not path.is_file():
+            continue
+        if path.resolve().parent.is_relative_to(folder) and _sha256(path) == review.content_hash:
+            return path
+    log.warning("no file in %s holds review %s (indexed from %s)", folder, review.id, recorded)
+    raise UserError(
+        f"No file in the reviews folder holds {review.display_name} as it was indexed "
+        "(changed or moved?); run /reindex, then try again."
+    )
 
 
 async def download(file: discord.Attachment) -> bytes:
@@ -156,11 +188,14 @@ class ReviewsCog(
         source = Upload(file.filename, await download(file)) if file else (url or "").strip()
         engine = self.bot.engine
         async with self._changing:
-            [result] = await asyncio.to_thread(
-                add_reviews, [source], data_dir=engine.data_dir, film=_clean(film),
-                critic=_clean(critic), outlet=_clean(outlet), rating=_clean(rating),
-                allow_files=False, allow_private=allow_private_urls(self.bot.settings),
-            )  # fmt: skip
+            try:
+                [result] = await asyncio.to_thread(
+                    add_reviews, [source], data_dir=engine.data_dir, film=_clean(film),
+                    critic=_clean(critic), outlet=_clean(outlet), rating=_clean(rating),
+                    allow_files=False, allow_private=allow_private_urls(self.bot.settings),
+                )  # fmt: skip
+            except IngestError as err:
+                raise in_discord_words(err, engine.data_dir) from None
             log.info(
                 "review %s added by user %s in guild %s (interaction %s) from %s",
                 result.review_id, interaction.user.id, interaction.guild_id, interaction.id,
@@ -179,7 +214,7 @@ class ReviewsCog(
         engine = self.bot.engine
         async with self._changing:
             review = await asyncio.to_thread(engine.find_review, critic)
-            path = review_file(review, engine.data_dir)
+            path = await asyncio.to_thread(review_file, review, engine.data_dir)
             await asyncio.to_thread(path.unlink)
             log.info(
                 "review %s (%s) removed by user %s in guild %s (interaction %s)",
