@@ -8,7 +8,9 @@ an attachment is downloaded by discord.py's own HTTP client (`Attachment.read()`
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -165,7 +167,7 @@ async def test_add_url_shows_what_was_extracted_and_indexes_it(
 )  # fmt: skip
 async def test_add_file_downloads_the_attachment_and_adds_it(
     admin: Harness, site: Site, reviews_dir: Path, private_engine: Engine,
-    path: str, filename: str, options: dict[str, str], expected: dict[str, str],
+    path: str, filename: str, options: dict[str, Any], expected: dict[str, str],
 ) -> None:  # fmt: skip
     """/review add file: downloads through discord.py, reads it by its suffix, indexes it."""
     hits = len(site.hits)
@@ -353,3 +355,32 @@ async def test_remove_only_deletes_the_indexed_file_inside_the_reviews_folder(
     (folder / "sub" / "r.md").write_bytes(raw)
     assert review_file(indexed_from(outside), folder) == folder / "sub" / "r.md"
     assert outside.exists()
+
+
+async def test_add_during_another_reindex_writes_and_says_the_index_is_not_updated(
+    admin: Harness, site: Site, reviews_dir: Path, private_engine: Engine
+) -> None:
+    """While a reindex runs, /review add still writes the file and says to /reindex later."""
+    inside, release = threading.Event(), threading.Event()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        inside.set()
+        release.wait(60)
+
+    (reviews_dir / "new-take.md").write_text(  # something for the reindex to embed
+        "---\nfilm: Ballerina\ncritic: Nova Critic\n---\n\nA flamethrower of a movie.\n",
+        encoding="utf-8",
+    )
+    running = threading.Thread(target=private_engine.index, kwargs={"on_progress": progress})
+    running.start()
+    try:
+        assert await asyncio.to_thread(inside.wait, 60), "the reindex never reported progress"
+        requests = await admin.interact(review("add", url=site.url("/amp.html")))
+        assert_deferred_first(requests)
+        added, busy = requests[-1].json["embeds"]
+        assert added["title"] == "Review added: Glass Orchard"
+        assert busy["title"] == "Index not updated yet" and "/reindex" in busy["description"]
+        assert (reviews_dir / "glass-orchard-lena-fischer.md").is_file()
+    finally:
+        release.set()
+        await asyncio.to_thread(running.join, 60)
