@@ -78,8 +78,10 @@ def _clean(value: str | None) -> str | None:
 
 def check_source(url: str | None, file: discord.Attachment | None) -> None:
     """Exactly one of url/file, and an attachment we can read; no I/O, so it runs pre-defer."""
-    if (url is None) == (file is None):
-        raise IngestError("Give either url: (a web page) or file: (an attachment), not both.")
+    if url is None and file is None:
+        raise IngestError("Give url: (the review's web page) or file: (an attached review file).")
+    if url is not None and file is not None:
+        raise IngestError("Give url: or file:, not both: one review at a time.")
     if file is not None:
         suffix = Path(file.filename).suffix.lower()
         if suffix not in ATTACHMENT_SUFFIXES:

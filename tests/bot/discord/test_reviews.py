@@ -250,13 +250,15 @@ async def test_admin_role_may_add(admin: Harness, site: Site) -> None:
          "needed (a login wall, a teaser, or not a review?)", True),
         ({"url": "file:///etc/passwd"}, "Only http and https URLs can be added here, not "
          "'file:///etc/passwd'", False),
-        ({}, "Give either url: (a web page) or file: (an attachment), not both.", False),
+        ({}, "Give url: (the review's web page) or file: (an attached review file).", False),
+        ({"url": "/news.html", "file": "/amp.html"}, "Give url: or file:, not both: one review "
+         "at a time.", False),
         ({"file": "/review.pdf"}, "review.pdf is not a review file I can read: attach a .md, "
          ".txt, .html or .htm file.", False),
         ({"file": "/missing"}, "Could not download missing.md from Discord (HTTP 404); try "
          "again.", True),
     ],
-    ids=["no-film", "404", "login-wall", "file-url", "no-source", "pdf", "attachment-gone"],
+    ids=["no-film", "404", "login-wall", "file-url", "no-source", "both", "pdf", "attachment-gone"],
 )  # fmt: skip
 async def test_bad_input_is_one_ephemeral_line_and_changes_nothing(
     admin: Harness, site: Site, reviews_dir: Path,
