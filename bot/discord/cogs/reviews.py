@@ -14,6 +14,8 @@ import asyncio
 import hashlib
 import logging
 import os
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import discord
@@ -27,6 +29,7 @@ from bot.discord.client import ReviewBot
 from bot.discord.render import added_embeds, pack_messages, removed_embeds
 from bot.discord.reply import NO_MENTIONS
 from retrieval import (
+    AddResult,
     DuplicateReview,
     IndexReport,
     IngestError,
@@ -51,6 +54,13 @@ def allow_private_urls(settings: Settings) -> bool:
     if getattr(settings, "allow_private_urls", False):
         return True
     return os.environ.get(ALLOW_PRIVATE_ENV, "").strip() == "1"
+
+
+def with_size_cap(settings: Settings) -> Callable[..., list[AddResult]]:
+    """`add_reviews` with the index's cap on a review file (REVIEWBOT_MAX_REVIEW_BYTES) when
+    Settings has it, so nothing is written that the index would reject; else its default."""
+    cap = getattr(settings, "max_review_bytes", None)
+    return partial(add_reviews, max_review_bytes=cap) if isinstance(cap, int) else add_reviews
 
 
 # The ingest library speaks the CLI's words; here the options are Discord's.
@@ -188,13 +198,14 @@ class ReviewsCog(
         check_source(url, file)
         await interaction.response.defer(ephemeral=True, thinking=True)
         source = Upload(file.filename, await download(file)) if file else (url or "").strip()
-        engine = self.bot.engine
+        engine, settings = self.bot.engine, self.bot.settings
         async with self._changing:
             try:
                 [result] = await asyncio.to_thread(
-                    add_reviews, [source], data_dir=engine.data_dir, film=_clean(film),
-                    critic=_clean(critic), outlet=_clean(outlet), rating=_clean(rating),
-                    allow_files=False, allow_private=allow_private_urls(self.bot.settings),
+                    with_size_cap(settings), [source], data_dir=engine.data_dir,
+                    film=_clean(film), critic=_clean(critic), outlet=_clean(outlet),
+                    rating=_clean(rating), allow_files=False,
+                    allow_private=allow_private_urls(settings),
                 )  # fmt: skip
             except IngestError as err:
                 raise in_discord_words(err, engine.data_dir) from None

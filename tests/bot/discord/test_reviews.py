@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import threading
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,11 @@ from discord_harness import (
     snowflake,
 )
 
-from bot.discord.cogs.reviews import review_file
-from retrieval import Review, UnknownCritic, UserError
+from bot.config import Settings
+from bot.discord.cogs.reviews import review_file, with_size_cap
+from retrieval import IngestError, Review, UnknownCritic, Upload, UserError, add_reviews
 from retrieval.engine import Engine
-from tests.retrieval.ingest.review_site import Site, serve
+from tests.retrieval.ingest.review_site import PLAIN_REVIEW, Site, serve
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -386,3 +388,20 @@ async def test_add_during_another_reindex_writes_and_says_the_index_is_not_updat
     finally:
         release.set()
         await asyncio.to_thread(running.join, 60)
+
+
+@dataclass(frozen=True)
+class CappedSettings(Settings):
+    """Settings as the ops branch shapes them, with REVIEWBOT_MAX_REVIEW_BYTES."""
+
+    max_review_bytes: int = 300
+
+
+async def test_add_keeps_the_index_size_cap_when_settings_have_one(reviews_dir: Path) -> None:
+    """A review the index would reject for its size is refused before anything is written."""
+    before = files(reviews_dir)
+    add = with_size_cap(CappedSettings())
+    with pytest.raises(IngestError, match="review files are limited to 300"):
+        add([Upload("moons.txt", PLAIN_REVIEW.encode())], data_dir=reviews_dir, film="Moons")
+    assert files(reviews_dir) == before
+    assert with_size_cap(Settings()) is add_reviews
