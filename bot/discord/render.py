@@ -365,13 +365,15 @@ def added_embeds(result: AddResult, report: IndexReport | None) -> list[discord.
     return [embed, _index_embed(report)]
 
 
-def removed_embeds(review: Review, report: IndexReport | None) -> list[discord.Embed]:
-    """The review `/review remove` deleted, then the index report."""
+def removed_embeds(
+    review: Review, file_name: str, report: IndexReport | None
+) -> list[discord.Embed]:
+    """The review `/review remove` deleted (from `file_name`), then the index report."""
     film = f"{review.film} ({review.year})" if review.year else review.film
     embed = discord.Embed(
         title=clip(f"Review removed: {escape(review.display_name)}", TITLE_LIMIT),
         description=clip(
-            f"{escape(film)} — `{review.id}`, file {escape(_file_name(review.path))} deleted",
+            f"{escape(film)} — `{review.id}`, file {escape(_file_name(file_name))} deleted",
             DESCRIPTION_LIMIT,
         ),
         colour=COLOUR_ADMIN,

@@ -234,7 +234,7 @@ class ReviewsCog(
                 review.id, path, interaction.user.id, interaction.guild_id, interaction.id,
             )  # fmt: skip
             report = await self._reindex()
-        await self._send(interaction, removed_embeds(review, report))
+        await self._send(interaction, removed_embeds(review, path.name, report))
 
     @remove.autocomplete("critic")
     async def _critic_autocomplete(

@@ -305,7 +305,9 @@ async def test_remove_deletes_the_file_and_reindexes(
     removed, index = requests[-1].json["embeds"]
     assert is_ephemeral(requests[-1])
     assert removed["title"] == f"Review removed: {target.display_name}"
-    assert f"`{target.id}`" in removed["description"]
+    assert removed["description"] == (
+        f"{target.film} ({target.year}) — `{target.id}`, file seat-at-the-high-table.md deleted"
+    )
     assert fields(index)["Removed (1)"] == f"`{target.id}`"
     with pytest.raises(UnknownCritic):
         private_engine.find_review(target.id)
