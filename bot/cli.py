@@ -190,7 +190,7 @@ def _streamer(args: argparse.Namespace) -> tuple[Callable[[str], None] | None, l
 def _add(args: argparse.Namespace, settings: Settings) -> int:
     """`reviewbot add`: write the review file(s), then bring the index up to date."""
     from bot.wiring import build_engine
-    from retrieval.ingest import add_reviews
+    from retrieval import add_reviews
 
     results = add_reviews(
         args.sources, data_dir=settings.data_dir, film=args.film, critic=args.critic,

@@ -17,8 +17,10 @@ if TYPE_CHECKING:
         BackendError,
         BadQuestion,
         DataDirError,
+        DuplicateReview,
         IndexDirError,
         IndexMismatch,
+        IngestError,
         LLMError,
         ReindexBusy,
         ReviewbotError,
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     )
     from .evaluation import dev_set_path, format_metrics, load_questions, run_eval
     from .indexing import Progress
+    from .ingest import AddResult, Upload, add_reviews
     from .llm import LLM, Completion, OpenAICompletion, Usage
     from .models import (
         Answer,
@@ -53,6 +56,8 @@ _WHERE = {
             "DataDirError",
             "IndexDirError",
             "IndexMismatch",
+            "IngestError",
+            "DuplicateReview",
             "LLMError",
             "ReindexBusy",
             "ReviewbotError",
@@ -63,6 +68,7 @@ _WHERE = {
         ],
         "errors",
     ),
+    **dict.fromkeys(["AddResult", "Upload", "add_reviews"], "ingest"),
     **dict.fromkeys(["dev_set_path", "format_metrics", "load_questions", "run_eval"], "evaluation"),
     "Progress": "indexing",
     **dict.fromkeys(["LLM", "Completion", "OpenAICompletion", "Usage"], "llm"),
@@ -84,17 +90,20 @@ _WHERE = {
 
 __all__ = [
     "LLM",
+    "AddResult",
     "Answer",
     "BackendError",
     "BadQuestion",
     "Citation",
     "Completion",
     "DataDirError",
+    "DuplicateReview",
     "Embedder",
     "Engine",
     "IndexDirError",
     "IndexMismatch",
     "IndexReport",
+    "IngestError",
     "LLMError",
     "OpenAICompletion",
     "Part",
@@ -108,8 +117,10 @@ __all__ = [
     "ScoredPassage",
     "StoreError",
     "UnknownCritic",
+    "Upload",
     "Usage",
     "UserError",
+    "add_reviews",
     "defaults",
     "dev_set_path",
     "format_metrics",

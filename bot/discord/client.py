@@ -20,7 +20,12 @@ from retrieval import Engine
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.discord.cogs.ask", "bot.discord.cogs.critics", "bot.discord.cogs.admin")
+EXTENSIONS = (
+    "bot.discord.cogs.ask",
+    "bot.discord.cogs.critics",
+    "bot.discord.cogs.admin",
+    "bot.discord.cogs.reviews",
+)
 
 
 class ReviewTree(app_commands.CommandTree["ReviewBot"]):

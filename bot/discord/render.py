@@ -1,8 +1,11 @@
-"""Pure rendering: Answer / Review / IndexReport → Discord embeds and message text.
+"""Pure rendering: Answer / Review / IndexReport / AddResult → Discord embeds and message text.
 
 Nothing here sends or awaits. Answers arrive as parts (`retrieval.models.Part`): a critic's
 name is bold, a quote is “…” [n]; every run of text from a review or an LLM is escaped so it
 cannot form Markdown — no masked links, code fences, headings or bold it did not ask for.
+
+Long because every embed the bot sends is built here (answers, /critics, /reindex, /review),
+so Discord's limits and the escaping live in one place.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from retrieval import Answer, IndexReport, Part, Review
+from retrieval import AddResult, Answer, IndexReport, Part, Review
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT_LIMIT = 2000
@@ -285,6 +288,97 @@ def reindex_embed(report: IndexReport) -> discord.Embed:
     else:
         embed.add_field(name="Rejected (0)", value="—", inline=False)
     return embed
+
+
+# --------------------------------------------------------------------------- /review
+
+# How much of an added review's text is shown back to the admin.
+FIRST_LINES = 3
+FIRST_LINES_CHARS = 700
+NOT_GIVEN = "not given"
+_FRONT_MATTER = re.compile(r"\A\ufeff?\s*---[^\n]*\n.*?^---[^\n]*$\n?", re.S | re.M)
+
+
+def review_body(content: str) -> str:
+    """A review file's text without its YAML front matter."""
+    return _FRONT_MATTER.sub("", content, count=1).strip()
+
+
+def first_lines(text: str, lines: int = FIRST_LINES, limit: int = FIRST_LINES_CHARS) -> str:
+    """The first non-empty lines of `text`, escaped and quoted (`> `), within `limit` chars."""
+    out: list[str] = []
+    size = 0
+    for line in [ln.strip() for ln in text.splitlines() if ln.strip()][:lines]:
+        quoted = "> " + escape(line)
+        room = limit - size
+        if len(quoted) > room:
+            if room > 40:
+                out.append(clip(quoted, room))
+            break
+        out.append(quoted)
+        size += len(quoted) + 1
+    return "\n".join(out)
+
+
+def _web_url(url: str | None) -> str | None:
+    """`url` when Discord accepts it as an embed link (http/https, not too long)."""
+    if url and url.startswith(("http://", "https://")) and len(url) <= 2000 and " " not in url:
+        return url
+    return None
+
+
+def _file_name(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]  # never the host's folders
+
+
+def _index_embed(report: IndexReport | None) -> discord.Embed:
+    if report is not None:
+        return reindex_embed(report)
+    return discord.Embed(
+        title="Index not updated yet",
+        description="Another reindex was already running. Run /reindex once it has finished "
+        "so this change is searchable.",
+        colour=COLOUR_NOT_FOUND,
+    )
+
+
+def added_embeds(result: AddResult, report: IndexReport | None) -> list[discord.Embed]:
+    """What `/review add` extracted (film, critic, outlet, rating, words, first lines), then the
+    index report (None: another reindex was running). Metadata that was missing stays missing."""
+    embed = discord.Embed(
+        title=clip(f"Review added: {escape(result.film)}", TITLE_LIMIT),
+        description=first_lines(review_body(result.content)) or None,
+        colour=COLOUR_ADMIN,
+        url=_web_url(result.url),
+    )
+    for name, value in (
+        ("Film", result.film),
+        ("Critic", result.critic),
+        ("Outlet", result.outlet),
+        ("Rating", result.rating),
+    ):
+        shown = escape(value) if value else f"*{NOT_GIVEN}*"
+        embed.add_field(name=name, value=clip(shown, FIELD_VALUE_LIMIT))
+    embed.add_field(name="Words", value=f"{result.words:,}")
+    embed.add_field(name="Review id", value=clip(f"`{result.review_id}`", FIELD_VALUE_LIMIT))
+    embed.set_footer(text=clip(f"Saved as {_file_name(result.path)}", FOOTER_LIMIT))
+    return [embed, _index_embed(report)]
+
+
+def removed_embeds(
+    review: Review, file_name: str, report: IndexReport | None
+) -> list[discord.Embed]:
+    """The review `/review remove` deleted (from `file_name`), then the index report."""
+    film = f"{review.film} ({review.year})" if review.year else review.film
+    embed = discord.Embed(
+        title=clip(f"Review removed: {escape(review.display_name)}", TITLE_LIMIT),
+        description=clip(
+            f"{escape(film)} — `{review.id}`, file {escape(_file_name(file_name))} deleted",
+            DESCRIPTION_LIMIT,
+        ),
+        colour=COLOUR_ADMIN,
+    )
+    return [embed, _index_embed(report)]
 
 
 def preview(text: str) -> str:

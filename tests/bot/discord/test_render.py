@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from typing import Any
 
 import discord
 import pytest
 
 from bot.discord.render import (
     DESCRIPTION_LIMIT,
+    added_embeds,
     answer_embeds,
     escape,
     pack_messages,
@@ -16,7 +19,7 @@ from bot.discord.render import (
     split_text,
 )
 from bot.discord.reply import Streamer
-from retrieval import Answer, Citation, Part
+from retrieval import AddResult, Answer, Citation, IndexReport, Part
 
 QUOTE = "the action in that second half is so good that it earns a seat at the high table"
 
@@ -125,3 +128,50 @@ def test_text_from_reviews_cannot_form_links_or_code() -> None:
     assert "[click me](" not in shown and "```" not in shown and "**loud**" not in shown
     assert not shown.startswith("#") and "[a](" not in shown and "“" in shown
     assert escape("a*b") == "a\\*b"
+
+
+def _added(**changes: Any) -> AddResult:
+    base = AddResult(
+        review_id="paper-moons-jo-bright", path="/srv/reviewbot/data/reviews/paper-moons.md",
+        film="Paper Moons", critic="Jo Bright", outlet=None, url=None, rating=None, words=180,
+        content="---\nid: paper-moons-jo-bright\nfilm: Paper Moons\n---\n\nFirst line.\n\n"
+        "Second line.\n\nThird line.\n\nFourth line.\n", written=True,
+    )  # fmt: skip
+    return replace(base, **changes)
+
+
+def test_added_review_shows_the_extracted_fields_and_the_first_lines() -> None:
+    """Film, critic, outlet, rating, words, id; missing fields say so; three lines; no folders."""
+    [added, index] = added_embeds(_added(), IndexReport(added=("paper-moons-jo-bright",)))
+    fields = {f.name: f.value for f in added.fields}
+    assert fields == {
+        "Film": "Paper Moons", "Critic": "Jo Bright", "Outlet": "*not given*",
+        "Rating": "*not given*", "Words": "180", "Review id": "`paper-moons-jo-bright`",
+    }  # fmt: skip
+    assert added.description == "> First line.\n> Second line.\n> Third line."
+    assert added.footer.text == "Saved as paper-moons.md" and added.url is None
+    assert index.title == "Reindex finished"
+    [_, busy] = added_embeds(_added(), None)
+    assert busy.title == "Index not updated yet" and "/reindex" in (busy.description or "")
+
+
+def test_added_review_text_is_escaped_and_within_limits() -> None:
+    """Review text and names cannot form Markdown; huge values are clipped to Discord's limits."""
+    hostile = "[click](https://evil.example) **bold** `code` @everyone " + "word " * 2000
+    result = _added(
+        film="# " + hostile,
+        critic=hostile,
+        outlet=hostile,
+        rating="5/5 ||spoiler||",
+        url="javascript:alert(1)",
+        content="---\nfilm: x\n---\n" + ("> " + hostile + "\n") * 5,
+    )
+    embeds = added_embeds(result, IndexReport(added=tuple(f"id-{i}" for i in range(500))))
+    added = embeds[0]
+    assert added.url is None, "only http(s) links become the embed's link"
+    assert "\\[click\\]" in (added.description or "") and "\\*\\*bold" in (added.title or "")
+    assert {f.name: f.value for f in added.fields}["Rating"] == "5/5 \\|\\|spoiler\\|\\|"
+    for embed in embeds:
+        assert len(embed.title or "") <= 256 and len(embed.description or "") <= DESCRIPTION_LIMIT
+        assert all(len(f.value or "") <= 1024 for f in embed.fields)
+    assert all(sum(len(e) for e in message) <= 6000 for message in pack_messages(embeds))

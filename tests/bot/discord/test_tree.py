@@ -25,20 +25,25 @@ from bot.discord import ReviewBot
 
 on_session_loop = pytest.mark.asyncio(loop_scope="session")
 
-EXPECTED = {"ask", "critic", "critics", "reindex"}
+EXPECTED = {"ask", "critic", "critics", "reindex", "review"}  # the top-level commands
+ADMIN = {"reindex", "review"}
+SUBCOMMANDS = {"review add", "review remove"}
 NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
 
 
 @on_session_loop
 async def test_every_command_and_option_is_named_and_described(harness: Harness) -> None:
-    """Command names are unique and valid; every command and option has a description."""
+    """Command names are unique and valid; every command, group and option has a description."""
     cmds = list(harness.bot.tree.walk_commands())
     names = [c.qualified_name for c in cmds]
-    assert sorted(names) == sorted(set(names)) and set(names) == EXPECTED
+    assert sorted(names) == sorted(set(names)) and set(names) == EXPECTED | SUBCOMMANDS
     for cmd in cmds:
-        assert isinstance(cmd, app_commands.Command)
         assert NAME.match(cmd.name)
         assert cmd.description and cmd.description != "…" and len(cmd.description) <= 100
+        if isinstance(cmd, app_commands.Group):
+            assert cmd.commands, cmd.name
+            continue
+        assert isinstance(cmd, app_commands.Command)
         for param in cmd.parameters:
             assert NAME.match(param.name), (cmd.name, param.name)
             assert param.description and param.description != "…", (cmd.name, param.name)
@@ -46,13 +51,14 @@ async def test_every_command_and_option_is_named_and_described(harness: Harness)
 
 
 @on_session_loop
-async def test_reindex_is_hidden_from_non_admins_and_guild_only(harness: Harness) -> None:
-    """/reindex asks Discord to show it only to Manage Server members, and only in servers."""
+async def test_admin_commands_are_hidden_from_non_admins_and_guild_only(harness: Harness) -> None:
+    """/reindex and /review ask Discord to show them only to Manage Server members, in servers."""
     tree = harness.bot.tree
     payloads = {c.name: c.to_dict(tree) for c in tree.get_commands()}
-    assert int(payloads["reindex"]["default_member_permissions"]) == MANAGE_GUILD
-    assert payloads["reindex"]["contexts"] == [0]
-    for name in EXPECTED - {"reindex"}:
+    for name in ADMIN:
+        assert int(payloads[name]["default_member_permissions"]) == MANAGE_GUILD, name
+        assert payloads[name]["contexts"] == [0], name
+    for name in EXPECTED - ADMIN:
         assert payloads[name]["default_member_permissions"] is None
 
 
