@@ -11,6 +11,10 @@ or microdata (`author.name`, `publisher.name`, `itemReviewed.name`, `reviewRatin
 trafilatura's findings. Nothing is guessed: the film is never taken from a headline, and
 trafilatura's `sitename` is not used as the outlet because it falls back to the page title or the
 domain when the page does not state one.
+
+Long because the schema.org readers (JSON-LD in its several shapes, and microdata) and the
+charset chain belong together: each is small, and splitting them would scatter one decision —
+which source of metadata wins — across files.
 """
 
 from __future__ import annotations
