@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings, SettingsError, load_settings
+from bot.sanitize import for_terminal
 
 if TYPE_CHECKING:
     from retrieval import Answer, Engine, IndexReport
@@ -153,7 +154,7 @@ def _sources(answer: Answer) -> str:
         where = f" — {c.outlet}" if c.outlet and c.outlet not in c.name else ""
         link = f" <{c.url}>" if c.url else ""
         lines.append(f"{marks} {c.name}{where}{link}")
-    return "Sources:\n" + "\n".join(lines) if lines else ""
+    return for_terminal("Sources:\n" + "\n".join(lines)) if lines else ""
 
 
 def _show(answer: Answer, args: argparse.Namespace, streamed: bool) -> None:
@@ -162,9 +163,11 @@ def _show(answer: Answer, args: argparse.Namespace, streamed: bool) -> None:
         return
     if streamed:
         print("\n\n— verified answer —")
+    # Review and LLM text: no escape sequence reaches the terminal (the JSON is escaped anyway).
     if answer.fallback_reason:
-        print(f"(LLM unavailable: {answer.fallback_reason}; answering from the reviews directly)")
-    print(answer.text)
+        reason = for_terminal(answer.fallback_reason)
+        print(f"(LLM unavailable: {reason}; answering from the reviews directly)")
+    print(for_terminal(answer.text))
     sources = _sources(answer)
     if sources:
         print("\n" + sources)
@@ -181,7 +184,7 @@ def _streamer(args: argparse.Namespace) -> tuple[Callable[[str], None] | None, l
 
     def on_delta(chunk: str) -> None:
         seen[0] = True
-        sys.stdout.write(chunk)
+        sys.stdout.write(for_terminal(chunk))
         sys.stdout.flush()
 
     return on_delta, seen
@@ -265,7 +268,7 @@ def _run(args: argparse.Namespace) -> int:
             for row in rows:
                 rating = f" — {row['rating']}" if row["rating"] else ""
                 url = f" <{row['url']}>" if row["url"] else ""
-                print(f"{row['name']} [{row['review_id']}]{rating}{url}")
+                print(for_terminal(f"{row['name']} [{row['review_id']}]{rating}{url}"))
     elif args.command == "eval":
         from retrieval import format_metrics, load_questions, run_eval
 

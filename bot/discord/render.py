@@ -15,7 +15,8 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from retrieval import AddResult, Answer, IndexReport, Part, Review
+from retrieval import AddResult, Answer, Citation, IndexReport, Part, Review
+from retrieval.models import url_host
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT_LIMIT = 2000
@@ -171,26 +172,61 @@ def pack_messages(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
     return messages
 
 
-def _source_fields(answer: Answer) -> list[tuple[str, str]]:
-    fields = []
-    for source in answer.sources():
-        cites = [c for c in answer.citations if c.review_id == source.review_id]
-        markers = " ".join(f"[{c.n}]" for c in cites)
-        name = clip(f"{markers} {source.name}", FIELD_NAME_LIMIT)
-        lines = []
-        if source.critic and source.outlet and source.outlet not in source.name:
-            lines.append(source.outlet)
-        if source.url:
-            lines.append(f"[Read the review]({source.url})")
-        unverified = [c.n for c in cites if not c.verified]
-        if unverified:
-            lines.append("⚠️ not found verbatim: " + " ".join(f"[{n}]" for n in unverified))
-        value = "\n".join(lines) or "(no link in the review file)"
-        fields.append((name, clip(value, FIELD_VALUE_LIMIT)))
-    if len(fields) > FIELD_COUNT_LIMIT:
-        extra = len(fields) - (FIELD_COUNT_LIMIT - 1)
-        fields = [*fields[: FIELD_COUNT_LIMIT - 1], ("…", f"and {extra} more sources")]
-    return fields
+# A link longer than this is shown by its host name: 25 of them would fill a message.
+SOURCE_URL_LIMIT = 400
+# Room kept for the closing "…and N more sources" field.
+_MORE_RESERVE = len("…") + len("and 999 more sources")
+# The whole answer text fits one message (two ≤3900 pieces, their titles, the footer); the rest
+# of an over-long answer is cut at a boundary `split_text` allows, never inside a quote.
+ANSWER_TEXT_LIMIT = 5000
+CUT_NOTE = "\n\n(The answer was cut here: it is too long for Discord.)"
+_URL_UNSAFE = re.compile(r"[()\[\]<>\s\\]")
+
+
+def _link_url(url: str | None) -> str | None:
+    """An http(s) URL safe inside `[label](…)`: characters that could end or reshape the link
+    are percent-encoded; None when it is not a web link."""
+    url = (url or "").strip()
+    if not url.startswith(("http://", "https://")):
+        return None
+    return _URL_UNSAFE.sub(lambda m: "%" + "".join(f"{b:02X}" for b in m.group().encode()), url)
+
+
+def _source_field(answer: Answer, source: Citation) -> tuple[str, str]:
+    cites = [c for c in answer.citations if c.review_id == source.review_id]
+    markers = " ".join(f"[{c.n}]" for c in cites)
+    name = clip(f"{markers} {source.name}", FIELD_NAME_LIMIT)
+    lines = []
+    if source.critic and source.outlet and source.outlet not in source.name:
+        lines.append(clip(escape(source.outlet), 200))
+    url = _link_url(source.url)
+    if url and len(url) <= SOURCE_URL_LIMIT:
+        lines.append(f"[Read the review]({url})")
+    elif url:
+        lines.append(f"Review at {escape(url_host(url) or 'a long link')}")
+    unverified = [c.n for c in cites if not c.verified]
+    if unverified:
+        lines.append(clip("⚠️ not found verbatim: " + " ".join(f"[{n}]" for n in unverified), 300))
+    return name, "\n".join(lines) or "(no link in the review file)"
+
+
+def _source_fields(answer: Answer, budget: int) -> tuple[list[tuple[str, str]], bool]:
+    """The sources as (name, value) fields within `budget` characters and 25 fields; the ones
+    that do not fit are counted in a last "…" field. Also: whether every source fitted."""
+    rows = [_source_field(answer, s) for s in answer.sources()]
+    fields: list[tuple[str, str]] = []
+    used = 0
+    for i, (name, value) in enumerate(rows):
+        last = i == len(rows) - 1
+        size = len(name) + len(value) + (0 if last else _MORE_RESERVE)
+        if used + size > budget or (not last and len(fields) == FIELD_COUNT_LIMIT - 1):
+            break
+        fields.append((name, value))
+        used += len(name) + len(value)
+    complete = len(fields) == len(rows)
+    if not complete:
+        fields.append(("…", f"and {len(rows) - len(fields)} more sources"))
+    return fields, complete
 
 
 def _footer(answer: Answer) -> str:
@@ -200,33 +236,34 @@ def _footer(answer: Answer) -> str:
         parts.append(f"{total / 1000:.1f}s")
     if answer.fallback_reason:
         parts.append(f"LLM unavailable ({answer.fallback_reason}), showing quotes")
-    return clip(" · ".join(parts), FOOTER_LIMIT)
+    return clip(" · ".join(parts), 300)
 
 
 def answer_embeds(answer: Answer, *, title: str) -> list[discord.Embed]:
-    """The answer as embeds within Discord's limits: text pieces, then a sources section."""
+    """The answer as at most two messages' worth of embeds within Discord's limits: the text
+    (cut, with a note, past `ANSWER_TEXT_LIMIT`) in one message, the sources with it when they
+    fit, else in a "Sources" embed of their own (long links by host, the overflow counted)."""
     colour = COLOUR_FOUND if answer.found else COLOUR_NOT_FOUND
     quotes = [c.quote for c in answer.citations]
-    pieces = split_text(
-        answer_text(answer) or "I found nothing in the reviews about that.",
-        ANSWER_PIECE_LIMIT,
-        quotes,
-    )
+    text = answer_text(answer) or "I found nothing in the reviews about that."
+    if len(text) > ANSWER_TEXT_LIMIT:
+        text = split_text(text, ANSWER_TEXT_LIMIT - len(CUT_NOTE), quotes)[0] + CUT_NOTE
+    pieces = split_text(text, ANSWER_PIECE_LIMIT, quotes)
     title = clip(" ".join(title.split()), TITLE_LIMIT - 14)
     embeds = []
     for i, piece in enumerate(pieces):
         t = title if i == 0 else f"{title} (continued)"
         embeds.append(discord.Embed(title=t, description=piece, colour=colour))
-    fields = _source_fields(answer)
-    if fields:
-        last = embeds[-1]
-        needed = len("Sources") + sum(len(n) + len(v) for n, v in fields)
-        if len(last) + needed + FOOTER_LIMIT // 8 > EMBED_TOTAL_LIMIT:
-            last = discord.Embed(title="Sources", colour=colour)
-            embeds.append(last)
-        for name, value in fields:
-            last.add_field(name=name, value=value, inline=False)
-    embeds[-1].set_footer(text=_footer(answer))
+    footer = _footer(answer)
+    room = EMBED_TOTAL_LIMIT - sum(len(e) for e in embeds) - len(footer)
+    fields, complete = _source_fields(answer, room)
+    if not complete:
+        sources = discord.Embed(title="Sources", colour=colour)
+        fields, _ = _source_fields(answer, EMBED_TOTAL_LIMIT - len("Sources") - len(footer))
+        embeds.append(sources)
+    for name, value in fields:
+        embeds[-1].add_field(name=name, value=value, inline=False)
+    embeds[-1].set_footer(text=footer)
     return embeds
 
 
