@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         Review,
         ScoredPassage,
         render_plain,
+        url_host,
     )
 
 _WHERE = {
@@ -83,6 +84,7 @@ _WHERE = {
             "Review",
             "ScoredPassage",
             "render_plain",
+            "url_host",
         ],
         "models",
     ),
@@ -127,6 +129,7 @@ __all__ = [
     "load_questions",
     "render_plain",
     "run_eval",
+    "url_host",
 ]
 
 

@@ -15,8 +15,7 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from retrieval import AddResult, Answer, Citation, IndexReport, Part, Review
-from retrieval.models import url_host
+from retrieval import AddResult, Answer, Citation, IndexReport, Part, Review, url_host
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT_LIMIT = 2000
