@@ -1,7 +1,20 @@
 """`reviewbot`: index reviews and ask about them from a terminal (the same core as the bot).
 
-Exit status: 0 ok; 1 error (one line on stderr); 2 bad usage; 3 indexed, but some review files
-were rejected (each is named on stderr).
+Conventions (each pinned by a test in tests/bot/test_cli_conventions.py):
+
+- Exit status: 0 ok; 1 error (one line on stderr); 2 bad usage — one line on stderr, for a bad
+  option value (`-k 0`), a bad environment value (naming the variable, e.g. `REVIEWBOT_K`) or no
+  command at all (then the help goes to stderr); 3 indexed, but some review files were rejected
+  (each is named on stderr); 141 stdout was closed early (`reviewbot ask … | head`), quietly.
+- The global options `--data --index --json -v` go before or after the command.
+- Each message is printed once: what the CLI reports itself (rejected files, the LLM fallback
+  reason) is not repeated by a log line.
+- `--version` prints the installed package's version.
+
+Adding a command: a parser block in `_parser()` and a handler in `HANDLERS`; handlers get the
+parsed arguments and the settings and return the exit status.
+
+Long because every command's parser and handler live here, each one short and local.
 """
 
 from __future__ import annotations
@@ -12,10 +25,11 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import Settings, SettingsError, load_settings, warn_insecure_base_url
 from bot.sanitize import for_terminal
 
 if TYPE_CHECKING:
@@ -24,11 +38,51 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXIT_ERROR = 1
+EXIT_USAGE = 2
 EXIT_REJECTED = 3
+EXIT_SIGPIPE = 141  # 128 + SIGPIPE, what a shell reports for `yes | head`
+
+# Log lines whose content the CLI prints itself (see _ShownByCli).
+_SHOWN_BY_CLI = ("LLM failed (", "rejected review file ")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors: `reviewbot ask: error: … (see --help)`, exit 2."""
+
+    def error(self, message: str) -> Any:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _duration(text: str) -> float:
+    from bot.feedback import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _version() -> str:
+    try:
+        return metadata.version("reviewbot")
+    except metadata.PackageNotFoundError:  # running from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    # Global options, accepted before and after the command. SUPPRESS keeps a subcommand's parser
+    # from overwriting a value given before the command with its own default.
+    common = _Parser(add_help=False)
     common.add_argument(
         "--data", type=Path, metavar="DIR", default=argparse.SUPPRESS,
         help="review files folder (default data/reviews, env REVIEWBOT_DATA_DIR)",
@@ -37,13 +91,21 @@ def _parser() -> argparse.ArgumentParser:
         "--index", type=Path, metavar="DIR", default=argparse.SUPPRESS,
         help="index folder (default .reviewbot/index, env REVIEWBOT_INDEX_DIR)",
     )  # fmt: skip
-    common.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    common.add_argument("-v", "--verbose", action="store_true", help="log progress and details")
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS,
+        help="print one JSON document on stdout",
+    )  # fmt: skip
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+        help="log progress and details (level INFO)",
+    )  # fmt: skip
 
-    parser = argparse.ArgumentParser(
-        prog="reviewbot",
+    parser = _Parser(
+        prog="reviewbot", parents=[common],
         description="Answers questions about film reviews with verbatim, cited, verified quotes.",
-    )
+        epilog="Exit status: 0 ok, 1 error, 2 bad usage, 3 some review files rejected.",
+    )  # fmt: skip
+    parser.add_argument("--version", action="version", version=f"reviewbot {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("index", parents=[common], help="build or update the index")
@@ -52,7 +114,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help="the question, in quotes")
     ask.add_argument("--critic", metavar="NAME", help="only this critic's review (id or name)")
     ask.add_argument("--film", metavar="TITLE", help="only reviews of this film")
-    ask.add_argument("-k", type=int, metavar="N", help="passages to retrieve (default 8)")
+    ask.add_argument(
+        "-k",
+        type=_positive_int,
+        metavar="N",
+        help="passages to retrieve (default 8, env REVIEWBOT_K)",
+    )
     ask.add_argument("--no-llm", action="store_true", help="answer extractively even with an LLM")
 
     sub.add_parser("critics", parents=[common], help="list every review and its critic")
@@ -63,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", parents=[common], help="score answers on a labelled JSONL file")
     ev.add_argument("questions", type=Path, metavar="QUESTIONS.jsonl")
-    ev.add_argument("-k", type=int, metavar="N", help="passages to retrieve (default 8)")
+    ev.add_argument("-k", type=_positive_int, metavar="N", help="passages to retrieve (default 8)")
     ev.add_argument("--no-llm", action="store_true", help="evaluate extractive answers")
 
     add = sub.add_parser(
@@ -85,6 +152,19 @@ def _parser() -> argparse.ArgumentParser:
     dc.add_argument(
         "--sync-global", action="store_true",
         help="sync slash commands globally (slow to appear); default: DISCORD_GUILD_ID only",
+    )  # fmt: skip
+
+    doc = sub.add_parser(
+        "doctor", parents=[common], help="check this host is ready to run the bot (one line each)"
+    )
+    doc.add_argument(
+        "--skip-llm", action="store_true", help="do not contact the LLM server (health checks)"
+    )
+
+    fb = sub.add_parser("feedback", parents=[common], help="list the 👍/👎 votes on answers")
+    fb.add_argument(
+        "--since", type=_duration, metavar="AGE", default=None,
+        help="only votes newer than this: 30m, 12h, 7d, 2w (default: all)",
     )  # fmt: skip
     return parser
 
@@ -190,16 +270,86 @@ def _streamer(args: argparse.Namespace) -> tuple[Callable[[str], None] | None, l
     return on_delta, seen
 
 
+def _engine(settings: Settings, args: argparse.Namespace, *, ensure: bool = True) -> Engine:
+    from bot.wiring import build_engine
+
+    engine = build_engine(settings)
+    if ensure:
+        _ensure_index(engine, args)
+    return engine
+
+
+def _index(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings, args, ensure=False)
+    update, stop = _progress(sys.stderr.isatty() and not args.json)
+    try:
+        report = engine.index(on_progress=update)
+    finally:
+        stop()
+    _print_rejected(report)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(report.summary_line())
+    return EXIT_REJECTED if report.rejected else 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings, args)
+    on_delta, seen = _streamer(args)
+    answer = engine.ask(
+        args.question, critic=args.critic, film=args.film, k=args.k,
+        use_llm=not args.no_llm, on_delta=on_delta,
+    )  # fmt: skip
+    _show(answer, args, seen[0])
+    return 0
+
+
+def _summary(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings, args)
+    on_delta, seen = _streamer(args)
+    answer = engine.summary(args.critic, use_llm=not args.no_llm, on_delta=on_delta)
+    _show(answer, args, seen[0])
+    return 0
+
+
+def _critics(args: argparse.Namespace, settings: Settings) -> int:
+    rows = [r.info() for r in _engine(settings, args).critics()]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            rating = f" — {row['rating']}" if row["rating"] else ""
+            url = f" <{row['url']}>" if row["url"] else ""
+            print(for_terminal(f"{row['name']} [{row['review_id']}]{rating}{url}"))
+    return 0
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval import format_metrics, load_questions, run_eval
+
+    engine = _engine(settings, args)
+    questions = load_questions(args.questions)
+    snap = engine.snapshot()
+    reviews = snap.reviews if snap else {}
+    result = run_eval(
+        questions, lambda q: engine.ask(q, k=args.k, use_llm=not args.no_llm), reviews
+    )
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(format_metrics(result["metrics"])))
+    return 0
+
+
 def _add(args: argparse.Namespace, settings: Settings) -> int:
     """`reviewbot add`: write the review file(s), then bring the index up to date."""
-    from bot.wiring import build_engine
     from retrieval import add_reviews
 
     results = add_reviews(
         args.sources, data_dir=settings.data_dir, film=args.film, critic=args.critic,
         outlet=args.outlet, rating=args.rating, review_id=args.review_id,
-        allow_private=os.environ.get("REVIEWBOT_ALLOW_PRIVATE_URLS", "").strip() == "1",
-        dry_run=args.dry_run,
+        allow_private=settings.allow_private_urls, dry_run=args.dry_run,
     )  # fmt: skip
     if args.dry_run:
         if args.json:
@@ -212,8 +362,7 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
     for r in results:
         who = r.critic or r.outlet or "no critic or outlet named"
         print(f"reviewbot: added {r.path} ({who}; {r.film}; {r.words} words)", file=sys.stderr)
-    engine = build_engine(settings)
-    report = engine.index()
+    report = _engine(settings, args, ensure=False).index()
     _print_rejected(report)
     if args.json:
         docs = [{**r.to_json(), "index": report.to_json()} for r in results]
@@ -223,89 +372,120 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_REJECTED if report.rejected else 0
 
 
-def _run(args: argparse.Namespace) -> int:
-    from bot.wiring import build_engine
+def _discord(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.discord.run import run
 
-    settings = _settings(args)
-    if args.command == "discord":
-        from bot.discord.run import run
+    return run(settings, sync_global=args.sync_global)
 
-        return run(settings, sync_global=args.sync_global)
-    if args.command == "add":
-        return _add(args, settings)
 
-    engine = build_engine(settings)
-    if args.command == "index":
-        update, stop = _progress(sys.stderr.isatty() and not args.json)
-        try:
-            report = engine.index(on_progress=update)
-        finally:
-            stop()
-        _print_rejected(report)
-        if args.json:
-            print(json.dumps(report.to_json(), indent=2))
-        else:
-            print(report.summary_line())
-        return EXIT_REJECTED if report.rejected else 0
+def _doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.doctor import report, run_checks
 
-    _ensure_index(engine, args)
-    if args.command == "ask":
-        on_delta, seen = _streamer(args)
-        answer = engine.ask(
-            args.question, critic=args.critic, film=args.film, k=args.k,
-            use_llm=not args.no_llm, on_delta=on_delta,
-        )  # fmt: skip
-        _show(answer, args, seen[0])
-    elif args.command == "summary":
-        on_delta, seen = _streamer(args)
-        answer = engine.summary(args.critic, use_llm=not args.no_llm, on_delta=on_delta)
-        _show(answer, args, seen[0])
-    elif args.command == "critics":
-        rows = [r.info() for r in engine.critics()]
-        if args.json:
-            print(json.dumps(rows, ensure_ascii=False, indent=2))
-        else:
-            for row in rows:
-                rating = f" — {row['rating']}" if row["rating"] else ""
-                url = f" <{row['url']}>" if row["url"] else ""
-                print(for_terminal(f"{row['name']} [{row['review_id']}]{rating}{url}"))
-    elif args.command == "eval":
-        from retrieval import format_metrics, load_questions, run_eval
+    text, status = report(run_checks(settings, llm=not args.skip_llm), as_json=args.json)
+    print(text)
+    return status
 
-        questions = load_questions(args.questions)
-        snap = engine.snapshot()
-        reviews = snap.reviews if snap else {}
-        result = run_eval(
-            questions, lambda q: engine.ask(q, k=args.k, use_llm=not args.no_llm), reviews
+
+def _feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.feedback import FeedbackStore
+
+    votes = FeedbackStore(settings.feedback_path).votes(args.since)
+    if args.json:
+        print(json.dumps([v.to_json() for v in votes], ensure_ascii=False, indent=2))
+        return 0
+    for v in votes:
+        quote = f" quote [{v.quote_n}]" if v.quote_n is not None else ""
+        mode = f" {v.mode}" if v.mode else ""
+        reviews = f" reviews: {', '.join(v.review_ids)}" if v.review_ids else ""
+        print(
+            f"{v.time} {'👍' if v.vote > 0 else '👎'} answer {v.answer_id}{quote}{mode} "
+            f"guild {v.guild_id or 'DM'} user {v.user_hash}{reviews}"
         )
-        if args.json:
-            print(json.dumps(result, ensure_ascii=False, indent=2))
-        else:
-            print("\n".join(format_metrics(result["metrics"])))
+    up = sum(v.vote > 0 for v in votes)
+    print(f"{len(votes)} vote(s): {up} 👍, {len(votes) - up} 👎 ({settings.feedback_path})")
     return 0
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "index": _index,
+    "ask": _ask,
+    "summary": _summary,
+    "critics": _critics,
+    "eval": _eval,
+    "add": _add,
+    "discord": _discord,
+    "doctor": _doctor,
+    "feedback": _feedback,
+}
+
+
+class _ShownByCli(logging.Filter):
+    """Drops log lines repeating what the CLI prints itself (rejected files, LLM fallback)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or not str(record.msg).startswith(_SHOWN_BY_CLI)
+
+
+def _stdout_closed() -> int:
+    """The reader went away (`| head`): stop quietly, as the Python docs advise for SIGPIPE."""
+    try:  # later flushes (at exit) go nowhere instead of raising again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_SIGPIPE
+
+
+def _feedback_salt(settings: Settings) -> str:
+    """The salt for user hashes in logs: the feedback database's, so logs and votes agree."""
+    import secrets
+    import sqlite3
+
+    from bot.feedback import FeedbackStore
+
+    try:
+        return FeedbackStore(settings.feedback_path).salt()
+    except (OSError, sqlite3.Error):
+        return secrets.token_hex(16)  # still salted, just not stable across restarts
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    args.json = getattr(args, "json", False)
+    args.verbose = getattr(args, "verbose", False)
     if args.command is None:
-        parser.print_help()
-        return 2
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("bm25s", "httpx", "chromadb", "sentence_transformers", "transformers"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    try:
+        settings = _settings(args)
+    except SettingsError as err:
+        print(f"reviewbot: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+
+    from bot import logs
+
+    salt = _feedback_salt(settings) if args.command == "discord" else ""
+    handler = logs.configure(settings, command=args.command, verbose=args.verbose, salt=salt)
+    if args.command != "discord":
+        handler.addFilter(_ShownByCli())
+    warn_insecure_base_url(settings)
 
     from retrieval import ReviewbotError
 
     try:
-        return _run(args)
-    except (ReviewbotError, SettingsError) as err:
+        status = HANDLERS[args.command](args, settings)
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        return _stdout_closed()
+    except SettingsError as err:
+        print(f"reviewbot: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except ReviewbotError as err:
         print(f"reviewbot: error: {err}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -1,0 +1,208 @@
+"""👍/👎 votes on answers, kept in a small SQLite database next to the index.
+
+Two tables, so a vote can be traced to what was shown even after a restart:
+
+- `answers`: one row per answer sent (its id, the question id, mode, the passages and reviews it
+  used), written by whoever sends the answer (`record_answer`);
+- `votes`: one row per click (`record_vote`), keyed by the answer id the button carries.
+
+The database is in WAL mode with a busy timeout, so the bot and a `reviewbot feedback` process can
+use it at the same time; every write is its own short transaction. User ids are never stored:
+only `user_hash(id)`, a salted SHA-256 whose salt is created once per database.
+
+Answer ids: `answer_id(snowflake)` — the Discord interaction (or message) id in base 36, short
+enough for an embed footer and derivable from the button's custom id after a restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import string
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS answers (
+    answer_id   TEXT PRIMARY KEY,
+    question_id TEXT,
+    guild_id    INTEGER,
+    mode        TEXT,
+    passage_ids TEXT NOT NULL DEFAULT '[]',
+    review_ids  TEXT NOT NULL DEFAULT '[]',
+    created     REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS votes (
+    id        INTEGER PRIMARY KEY,
+    answer_id TEXT NOT NULL,
+    vote      INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+    user_hash TEXT NOT NULL,
+    guild_id  INTEGER,
+    quote_n   INTEGER,
+    created   REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS votes_created ON votes (created);
+"""
+
+_DIGITS = string.digits + string.ascii_lowercase
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def answer_id(snowflake: int) -> str:
+    """The per-answer id: the interaction/message snowflake in base 36 (e.g. `2yw3kq5x1c0w`)."""
+    if snowflake < 0:
+        raise ValueError("a snowflake is never negative")
+    out = ""
+    while True:
+        snowflake, rest = divmod(snowflake, 36)
+        out = _DIGITS[rest] + out
+        if not snowflake:
+            return out
+
+
+def parse_duration(text: str) -> float:
+    """`90s`, `30m`, `12h`, `7d`, `2w` → seconds; ValueError with a readable message otherwise."""
+    text = text.strip().lower()
+    unit = _DURATION_UNITS.get(text[-1:]) if text else None
+    number = text[:-1]
+    if unit is None or not number.isdigit() or int(number) <= 0:
+        raise ValueError(f"{text!r} is not a duration like 30m, 12h, 7d or 2w")
+    return int(number) * unit
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One click, with what the answer used (empty when the answer was never recorded)."""
+
+    answer_id: str
+    vote: int
+    user_hash: str
+    guild_id: int | None
+    quote_n: int | None
+    time: str  # ISO 8601, UTC
+    question_id: str | None
+    mode: str | None
+    passage_ids: list[str]
+    review_ids: list[str]
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class FeedbackStore:
+    """The votes database at `path` (created on first use, with its folder)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._salt: str | None = None
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection per call: cheap, and safe from the bot's worker threads.
+        with closing(sqlite3.connect(self.path, timeout=10.0)) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=10000")
+            conn.executescript(_SCHEMA)
+            with conn:  # one transaction: committed on success, rolled back on error
+                yield conn
+
+    def salt(self) -> str:
+        """This database's random salt for user hashes (created once, then kept)."""
+        if self._salt is None:
+            with self._db() as conn:
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('user_salt', ?)",
+                    (secrets.token_hex(16),),
+                )
+                row = conn.execute("SELECT value FROM meta WHERE key = 'user_salt'").fetchone()
+            self._salt = str(row[0])
+        return self._salt
+
+    def user_hash(self, user_id: int) -> str:
+        """A stable pseudonym for a Discord user: never the raw id."""
+        return user_hash(user_id, self.salt())
+
+    def record_answer(
+        self,
+        answer_id: str,
+        *,
+        question_id: str | int | None,
+        guild_id: int | None,
+        mode: str,
+        passage_ids: Sequence[str] = (),
+        review_ids: Sequence[str] = (),
+    ) -> None:
+        """Remember what an answer used, so later votes on it can be traced."""
+        with self._db() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    answer_id,
+                    None if question_id is None else str(question_id),
+                    guild_id,
+                    mode,
+                    json.dumps(list(passage_ids)),
+                    json.dumps(list(review_ids)),
+                    time.time(),
+                ),
+            )
+
+    def record_vote(
+        self,
+        answer_id: str,
+        vote: int,
+        *,
+        user_id: int,
+        guild_id: int | None,
+        quote_n: int | None = None,
+    ) -> None:
+        """Store one 👍 (+1) or 👎 (-1) on an answer (optionally on its quote `[quote_n]`)."""
+        if vote not in (1, -1):
+            raise ValueError("vote must be +1 or -1")
+        with self._db() as conn:
+            conn.execute(
+                "INSERT INTO votes (answer_id, vote, user_hash, guild_id, quote_n, created) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (answer_id, vote, self.user_hash(user_id), guild_id, quote_n, time.time()),
+            )
+
+    def votes(self, since_seconds: float | None = None) -> list[Vote]:
+        """Votes, oldest first; only those of the last `since_seconds` when given."""
+        if not self.path.exists():
+            return []  # reading never creates the database
+        cutoff = 0.0 if since_seconds is None else time.time() - since_seconds
+        with self._db() as conn:
+            rows = conn.execute(
+                "SELECT v.answer_id, v.vote, v.user_hash, v.guild_id, v.quote_n, v.created, "
+                "a.question_id, a.mode, a.passage_ids, a.review_ids "
+                "FROM votes v LEFT JOIN answers a ON a.answer_id = v.answer_id "
+                "WHERE v.created >= ? ORDER BY v.created, v.id",
+                (cutoff,),
+            ).fetchall()
+        return [
+            Vote(
+                answer_id=r[0],
+                vote=r[1],
+                user_hash=r[2],
+                guild_id=r[3],
+                quote_n=r[4],
+                time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r[5])),
+                question_id=r[6],
+                mode=r[7],
+                passage_ids=json.loads(r[8]) if r[8] else [],
+                review_ids=json.loads(r[9]) if r[9] else [],
+            )
+            for r in rows
+        ]
+
+
+def user_hash(user_id: int, salt: str) -> str:
+    """sha256(salt:user id), shortened: stable per deployment, not reversible without the salt."""
+    return hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()[:16]
