@@ -248,17 +248,23 @@ def _pick(source: Mapping[str, str | None], base: Path) -> dict[str, Any]:
     return picked
 
 
-def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
-    """Build settings from `env`, or from os.environ over the project's `.env` (if present)."""
+def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool | Path = True) -> Settings:
+    """Build settings from `env`, or from os.environ over the project's `.env` (if present).
+
+    `dotenv`: False reads no file; a path reads that file instead of the project's `.env`.
+    """
     if env is not None:
         return Settings(**_pick(env, Path.cwd()))
     environ = dict(os.environ)  # before load_dotenv adds the file's values to it
     values: dict[str, Any] = {}
-    dotenv_file = find_dotenv() if dotenv else None
+    if isinstance(dotenv, Path):
+        dotenv_file: Path | None = dotenv if dotenv.is_file() else None
+    else:
+        dotenv_file = find_dotenv() if dotenv else None
     if dotenv_file is not None:
         from dotenv import dotenv_values, load_dotenv
 
-        project = dotenv_file.parent
+        project = dotenv_file.resolve().parent
         values.update(_pick(dotenv_values(dotenv_file), project))
         for alias, default in (
             ("REVIEWBOT_DATA_DIR", DEFAULT_DATA_DIR),
