@@ -22,8 +22,10 @@ WORKDIR /app
 RUN python -m venv /opt/venv
 
 # torch first, pinned and CPU-only, as the Makefile does: without the pin sentence-transformers
-# pulls a newer CUDA build (~18 nvidia packages, several GB).
-RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+# pulls a newer CUDA build (~18 nvidia packages, several GB). PyTorch's CPU index serves the CPU
+# wheel; an empty TORCH_INDEX_URL (--build-arg) uses pip's configured index instead (a mirror).
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+RUN pip install ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"} torch==2.13.0
 
 # The project, editable in /app (prompts/ is read from beside the code).
 COPY . /app

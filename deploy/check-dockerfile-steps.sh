@@ -7,6 +7,8 @@
 #   deploy/check-dockerfile-steps.sh            # takes minutes: installs torch and the project
 #   KEEP=1 deploy/check-dockerfile-steps.sh     # keep the folder for a look afterwards
 #
+#   TORCH_INDEX_URL= deploy/check-dockerfile-steps.sh   # like --build-arg TORCH_INDEX_URL=
+#                                                       # (pip's own index/mirror for torch too)
 # pip uses this machine's configuration (a mirror or wheel folder, if any); a real build uses PyPI.
 set -euo pipefail
 
@@ -45,6 +47,9 @@ for line in text.splitlines():
                 continue
             value = mapped(value).replace("$PATH", "${PATH}")
             print(f'export {key}="{value}"')
+    elif word == "ARG":  # a --build-arg is an environment variable of the same name here
+        key, _, default = rest.partition("=")
+        print(f'export {key}="${{{key}-{default}}}"')
     elif word == "WORKDIR":
         print(f"mkdir -p {shlex.quote(mapped(rest))} && cd {shlex.quote(mapped(rest))}")
     elif word == "RUN":
