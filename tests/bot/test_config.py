@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -184,3 +186,16 @@ def test_secrets_stay_out_of_repr() -> None:
     """Neither the OpenAI key nor the Discord token appears in the settings' repr."""
     s = load_settings({"OPENAI_API_KEY": "sk-secret", "DISCORD_TOKEN": "tok-secret"}, dotenv=False)
     assert "sk-secret" not in repr(s) and "tok-secret" not in repr(s)
+
+
+def test_env_example_documents_every_variable_and_loads() -> None:
+    """.env.example names every setting's variable and loads without an error."""
+    from tests.conftest import ROOT
+
+    example = ROOT / ".env.example"
+    text = example.read_text()
+    for field in Settings.model_fields.values():
+        if isinstance(field.validation_alias, str):
+            assert field.validation_alias in text, field.validation_alias
+    with mock.patch.dict(os.environ):  # load_dotenv adds the file's values to os.environ
+        assert load_settings(dotenv=example).data_dir == ROOT / "data" / "reviews"
