@@ -20,6 +20,7 @@ Long because every command's parser and handler live here, each one short and lo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -436,6 +437,26 @@ def _stdout_closed() -> int:
     return EXIT_SIGPIPE
 
 
+def _first_missing(path: Path) -> Path | None:
+    """The outermost folder of `path` that does not exist yet; None when `path` exists."""
+    path = path.absolute()
+    if path.exists():
+        return None
+    while not path.parent.exists():
+        path = path.parent
+    return path
+
+
+def _remove_empty(top: Path | None) -> None:
+    """Remove the folders under `top` (and `top`) a failed run created and left empty."""
+    if top is None or not top.is_dir():
+        return
+    for folder, _, files in os.walk(top, topdown=False):
+        if not files:
+            with contextlib.suppress(OSError):  # rmdir only ever removes an empty folder
+                os.rmdir(folder)
+
+
 def _feedback_salt(settings: Settings) -> str:
     """The salt for user hashes in logs: the feedback database's, so logs and votes agree."""
     import secrets
@@ -476,6 +497,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from retrieval import ReviewbotError
 
+    # A failed run must not leave an empty index folder behind (e.g. a mistyped --data).
+    fresh_index = _first_missing(settings.index_dir)
+    status = EXIT_ERROR
     try:
         status = HANDLERS[args.command](args, settings)
         sys.stdout.flush()
@@ -497,6 +521,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             raise
         return EXIT_ERROR
+    finally:
+        if status not in (0, EXIT_REJECTED):
+            _remove_empty(fresh_index)
 
 
 if __name__ == "__main__":

@@ -137,3 +137,11 @@ def test_llm_fallback_reason_once_and_tiktoken_warning_at_most_once(engine: Engi
     assert both.count("could not reach") == 1
     tiktoken_lines = [line for line in proc.stderr.splitlines() if "tiktoken" in line]
     assert len(tiktoken_lines) <= 1 and "Traceback" not in proc.stderr
+
+
+def test_a_failed_run_creates_no_index_folder(tmp_path: Path) -> None:
+    """A mistyped --data fails with one line and leaves no empty index folder behind."""
+    index = tmp_path / "state" / "index"
+    proc = reviewbot("index", "--data", str(tmp_path / "nowhere"), "--index", str(index))
+    assert proc.returncode == 1 and "nowhere does not exist" in proc.stderr
+    assert not (tmp_path / "state").exists()
