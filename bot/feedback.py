@@ -12,6 +12,14 @@ only `user_hash(id)`, a salted SHA-256 whose salt is created once per database.
 
 Answer ids: `answer_id(snowflake)` — the Discord interaction (or message) id in base 36, short
 enough for an embed footer and derivable from the button's custom id after a restart.
+
+Wiring in the Discord adapter (SQLite is blocking: call both through `asyncio.to_thread`):
+- when an answer is sent: `aid = answer_id(interaction.id)`; put `answer {aid}` in the embed
+  footer; `store.record_answer_sent(aid, answer, question_id=interaction.id,
+  guild_id=interaction.guild_id)`;
+- in the 👍/👎 button callback (its custom id already carries the question id):
+  `store.record_vote(answer_id(question_id), VOTES[vote], user_id=interaction.user.id,
+  guild_id=interaction.guild_id, quote_n=None)`.
 """
 
 from __future__ import annotations
@@ -26,6 +34,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from retrieval.models import Answer
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,6 +62,8 @@ CREATE TABLE IF NOT EXISTS votes (
 CREATE INDEX IF NOT EXISTS votes_created ON votes (created);
 """
 
+# The buttons' custom ids say "up"/"down".
+VOTES = {"up": 1, "down": -1}
 _DIGITS = string.digits + string.ascii_lowercase
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -153,6 +167,20 @@ class FeedbackStore:
                     time.time(),
                 ),
             )
+
+    def record_answer_sent(
+        self, answer_id: str, answer: Answer, *, question_id: str | int, guild_id: int | None
+    ) -> None:
+        """`record_answer` for a retrieval Answer: its retrieved passages and cited reviews."""
+        cited = [c.review_id for c in answer.citations]
+        self.record_answer(
+            answer_id,
+            question_id=question_id,
+            guild_id=guild_id,
+            mode=answer.mode,
+            passage_ids=[p.passage.id for p in answer.passages],
+            review_ids=list(dict.fromkeys(cited)),
+        )
 
     def record_vote(
         self,

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.feedback import FeedbackStore, answer_id, parse_duration, user_hash
+from bot.feedback import VOTES, FeedbackStore, answer_id, parse_duration, user_hash
+from retrieval.engine import Engine
 from tests.conftest import ROOT
 
 WRITER = """
@@ -112,3 +113,16 @@ def test_cli_feedback_lists_votes_as_json_and_text(tmp_path: Path) -> None:
     assert set(rows[0]) >= {"time", "user_hash", "guild_id", "mode", "review_ids", "quote_n"}
     text = cli()
     assert text.returncode == 0 and "👎 answer k3x" in text.stdout and "1 vote(s)" in text.stdout
+
+
+def test_a_real_answer_is_recorded_as_sent_and_voted_on(engine: Engine, tmp_path: Path) -> None:
+    """The Discord wiring's two calls: record_answer_sent(Answer) then a 👎 from a button."""
+    answer = engine.ask("Is the action exhausting?", use_llm=False)
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    aid = answer_id(1_311_000_000_000_000_042)
+    store.record_answer_sent(aid, answer, question_id=1_311_000_000_000_000_042, guild_id=3)
+    store.record_vote(aid, VOTES["down"], user_id=8, guild_id=3)
+    (vote,) = FeedbackStore(store.path).votes()
+    assert vote.vote == -1 and vote.mode == "extractive"
+    assert vote.passage_ids == [p.passage.id for p in answer.passages]
+    assert vote.review_ids and set(vote.review_ids) <= {c.review_id for c in answer.citations}
