@@ -7,9 +7,9 @@
   `json`: one object per line with `time`, `level`, `logger`, `message`, plus the structured
   fields a record carries in `extra={"reviewbot": {...}}` (the per-question line: question id,
   guild, user hash, mode, timings, citations count, fallback reason).
-- Every record passes `RedactFilter` on its way out: the API key, the Discord token and
-  credentials inside URLs (`https://user:pass@…`, `?api_key=…`) become `***` — in the message,
-  its arguments, the traceback and the structured fields — whoever logged it (httpx included).
+- Every record is written through `Redactor`: the API key, the Discord token and credentials
+  inside URLs (`https://user:pass@…`, `?api_key=…`) become `***` — in the message, its
+  arguments, the traceback and the structured fields — whoever logged it (httpx included).
 - Structured fields are sanitised: a raw `user_id` becomes `user_hash` (salted SHA-256) and the
   question text of a DM (no guild) is dropped.
 """
@@ -44,15 +44,19 @@ FIELDS = "reviewbot"
 _QUESTION_TEXT_KEYS = ("question", "question_text", "text")
 
 
-class RedactFilter(logging.Filter):
-    """Hides secrets and URL credentials in every record, and sanitises structured fields."""
+class Redactor:
+    """Makes the copy of a record that gets written: secrets hidden, structured fields sanitised.
+
+    A copy, not a logging.Filter: on Python 3.11 a filter can only change the shared record, which
+    every other handler (pytest's caplog, an embedding host's handlers) would then see altered.
+    """
 
     def __init__(self, secrets: Iterable[str] = (), salt: str = "") -> None:
-        super().__init__()
         self.secrets = [s for s in secrets if s]
         self.salt = salt
 
-    def filter(self, record: logging.LogRecord) -> bool:
+    def __call__(self, record: logging.LogRecord) -> logging.LogRecord:
+        copy = logging.makeLogRecord(record.__dict__)
         fields = getattr(record, FIELDS, None)
         if isinstance(fields, Mapping):
             clean = self._sanitise(fields)
@@ -65,15 +69,20 @@ class RedactFilter(logging.Filter):
                 and len(record.args) == 1
                 and record.args[0] == json.dumps(fields)
             ):
-                record.args = (json.dumps(clean),)
-            setattr(record, FIELDS, clean)
-        record.msg = redact(record.getMessage(), self.secrets)
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text, self.secrets)
-        return True
+                copy.args = (json.dumps(clean),)
+            setattr(copy, FIELDS, clean)
+        copy.msg = redact(copy.getMessage(), self.secrets)
+        copy.args = None
+        if record.exc_info:
+            copy.exc_text = redact(
+                logging.Formatter().formatException(record.exc_info), self.secrets
+            )
+            copy.exc_info = None
+        elif record.exc_text:
+            copy.exc_text = redact(record.exc_text, self.secrets)
+        if record.stack_info:
+            copy.stack_info = redact(record.stack_info, self.secrets)
+        return copy
 
     def _sanitise(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         clean = dict(fields)
@@ -88,10 +97,14 @@ class RedactFilter(logging.Filter):
 
 
 class TextFormatter(logging.Formatter):
-    """`2026-11-22T06:30:01.123Z LEVEL logger: message` (UTC)."""
+    """`2026-11-22T06:30:01.123Z LEVEL logger: message` (UTC), redacted."""
 
-    def __init__(self) -> None:
+    def __init__(self, redactor: Redactor) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self.redactor = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(self.redactor(record))
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return _iso(record)
@@ -100,7 +113,12 @@ class TextFormatter(logging.Formatter):
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, structured fields, traceback."""
 
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
     def format(self, record: logging.LogRecord) -> str:
+        record = self.redactor(record)
         doc: dict[str, Any] = {
             "time": _iso(record),
             "level": record.levelname,
@@ -113,6 +131,14 @@ class JsonFormatter(logging.Formatter):
         if record.exc_text:
             doc["traceback"] = record.exc_text
         return json.dumps(doc, ensure_ascii=False, default=str)
+
+
+class _StderrHandler(logging.StreamHandler[Any]):
+    """Writes to whatever sys.stderr is when a record arrives (tests and hosts swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
 
 
 def _iso(record: logging.LogRecord) -> str:
@@ -141,10 +167,14 @@ def configure(
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_reviewbot", False)]:
         root.removeHandler(old)
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler._reviewbot = True  # type: ignore[attr-defined]
-    handler.addFilter(RedactFilter(settings.secrets(), salt))
-    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
+    handler: logging.StreamHandler[Any] = (
+        logging.StreamHandler(stream) if stream is not None else _StderrHandler()
+    )
+    setattr(handler, "_reviewbot", True)  # noqa: B010 — a marker to find our handler again
+    redactor = Redactor(settings.secrets(), salt)
+    handler.setFormatter(
+        JsonFormatter(redactor) if settings.log_format == "json" else TextFormatter(redactor)
+    )
     root.addHandler(handler)
     level = level_for(settings, command=command, verbose=verbose)
     root.setLevel(level)

@@ -117,3 +117,15 @@ def test_secrets_never_reach_the_log(fmt: str) -> None:
     assert "HTTP Request" in text and "RuntimeError" in text
     for secret in ("KEYSECRET", "TOKENSECRET", "URLPASS", "QUERYSECRET", "bob:"):
         assert secret not in text
+
+
+def test_other_handlers_see_the_record_unchanged(caplog: pytest.LogCaptureFixture) -> None:
+    """Redaction works on a copy: caplog (any other handler) still sees the original record."""
+    out = io.StringIO()
+    logs.configure(settings(), command="discord", salt="s", stream=out)
+    caplog.set_level(logging.INFO)
+    fields = {"question_id": 1, "guild_id": 2, "user_id": 31337}
+    logging.getLogger("bot.y").info("question %s", json.dumps(fields), extra={"reviewbot": fields})
+    (record,) = [r for r in caplog.records if r.name == "bot.y"]
+    assert record.reviewbot["user_id"] == 31337 and "31337" in record.getMessage()  # type: ignore[attr-defined]
+    assert "31337" not in out.getvalue() and user_hash(31337, "s") in out.getvalue()
