@@ -466,7 +466,11 @@ def _feedback_salt(settings: Settings) -> str:
 
     try:
         return FeedbackStore(settings.feedback_path).salt()
-    except (OSError, sqlite3.Error):
+    except (OSError, sqlite3.Error) as err:
+        log.warning(
+            "votes database %s is unusable (%s); user hashes in the log change at each start",
+            settings.feedback_path, err,
+        )  # fmt: skip
         return secrets.token_hex(16)  # still salted, just not stable across restarts
 
 
@@ -489,9 +493,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from bot import logs
 
-    salt = _feedback_salt(settings) if args.command == "discord" else ""
-    handler = logs.configure(settings, command=args.command, verbose=args.verbose, salt=salt)
-    if args.command != "discord":
+    handler = logs.configure(settings, command=args.command, verbose=args.verbose)
+    if args.command == "discord" and settings.discord_token:
+        salt = _feedback_salt(settings)  # logs and the votes database hash users alike
+        handler = logs.configure(settings, command=args.command, verbose=args.verbose, salt=salt)
+    else:
         handler.addFilter(_ShownByCli())
     warn_insecure_base_url(settings)
 

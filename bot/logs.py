@@ -180,7 +180,8 @@ def configure(
     root.setLevel(level)
     for name in NOISY:
         logging.getLogger(name).setLevel(level if level <= logging.DEBUG else logging.WARNING)
-    logging.captureWarnings(True)
+    if command == "discord":  # the bot's Python warnings get timestamps like everything else
+        logging.captureWarnings(True)
     return handler
 
 
