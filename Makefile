@@ -9,7 +9,7 @@ export TOKENIZERS_PARALLELISM := false
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo test bench lint clean docker-check
 
 install: $(STAMP)
 
@@ -36,6 +36,10 @@ bench: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy retrieval bot
+
+# Replays the Dockerfile's steps in a throwaway venv (minutes; where docker build cannot run).
+docker-check:
+	deploy/check-dockerfile-steps.sh
 
 clean:
 	rm -rf .reviewbot .pytest_cache .mypy_cache .ruff_cache

@@ -59,7 +59,11 @@ for line in text.splitlines():
             continue
         print(f"echo '--- RUN {n}: '{shlex.quote(rest[:100])}")
         print("start=$SECONDS")
-        print(mapped(rest))
+        print(f"if ! ( {mapped(rest)} ); then")
+        print(f'  echo "--- RUN {n} failed; python: $(command -v python); sys.path and site-packages:"')
+        print("""  python -c 'import sys, site; print(sys.path); print(site.getsitepackages())'""")
+        print("  exit 1")
+        print("fi")
         print(f'echo "    RUN {n} took $((SECONDS - start)) s"')
     elif word in ("COPY", "ADD"):
         print(f"echo '--- {word} {rest}: the build context is already in {work}/app'")
