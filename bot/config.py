@@ -76,9 +76,7 @@ class Settings(BaseSettings):
     openai_api_key: str | None = Field(None, validation_alias="OPENAI_API_KEY", repr=False)
     openai_base_url: str | None = Field(None, validation_alias="OPENAI_BASE_URL")
     llm_model: str = Field(DEFAULT_LLM_MODEL, validation_alias="REVIEWBOT_LLM_MODEL", min_length=1)
-    llm_timeout: float = Field(
-        defaults.LLM_TIMEOUT, validation_alias="REVIEWBOT_LLM_TIMEOUT", gt=0
-    )
+    llm_timeout: float = Field(defaults.LLM_TIMEOUT, validation_alias="REVIEWBOT_LLM_TIMEOUT", gt=0)
     llm_max_retries: int = Field(
         defaults.LLM_MAX_RETRIES, validation_alias="REVIEWBOT_LLM_MAX_RETRIES", ge=0, le=20
     )
