@@ -107,7 +107,8 @@ def test_closed_stdout_is_a_quiet_exit(engine: Engine) -> None:
     )  # fmt: skip
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()
-    err = proc.stderr.read().decode()
+    with proc.stderr:
+        err = proc.stderr.read().decode()
     assert proc.wait(timeout=300) == 141
     assert err == ""
 
