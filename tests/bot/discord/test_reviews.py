@@ -12,7 +12,6 @@ import asyncio
 import hashlib
 import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ from discord_harness import (
 
 from bot.config import Settings
 from bot.discord.cogs.reviews import review_file, with_size_cap
-from retrieval import IngestError, Review, UnknownCritic, Upload, UserError, add_reviews
+from retrieval import IngestError, Review, UnknownCritic, Upload, UserError
 from retrieval.engine import Engine
 from tests.retrieval.ingest.review_site import PLAIN_REVIEW, Site, serve
 
@@ -392,18 +391,11 @@ async def test_add_during_another_reindex_writes_and_says_the_index_is_not_updat
         await asyncio.to_thread(running.join, 60)
 
 
-@dataclass(frozen=True)
-class CappedSettings(Settings):
-    """Settings as the ops branch shapes them, with REVIEWBOT_MAX_REVIEW_BYTES."""
-
-    max_review_bytes: int = 300
-
-
 async def test_add_keeps_the_index_size_cap_when_settings_have_one(reviews_dir: Path) -> None:
     """A review the index would reject for its size is refused before anything is written."""
     before = files(reviews_dir)
-    add = with_size_cap(CappedSettings())
+    add = with_size_cap(Settings(max_review_bytes=300))
     with pytest.raises(IngestError, match="review files are limited to 300"):
         add([Upload("moons.txt", PLAIN_REVIEW.encode())], data_dir=reviews_dir, film="Moons")
     assert files(reviews_dir) == before
-    assert with_size_cap(Settings()) is add_reviews
+    assert with_size_cap(Settings()).keywords == {"max_review_bytes": 1_000_000}
