@@ -232,10 +232,11 @@ async def answer_to(
     aid = answer_id(question_id)
     messages = pack_messages(answer_embeds(answer, title=title, answer_id=aid))
     await target.finish(messages, feedback_view(question_id), streamed=streamer.edits > 0)
+    latency_ms = round((time.perf_counter() - started) * 1000)  # what the user waited
     await votes.answer_sent(aid, answer, question_id=question_id, guild_id=guild_id)
     log_question(
         question_id=question_id, answer_id=aid, guild_id=guild_id, user_id=user_id,
-        salt=await votes.salt(), source=source, answer=answer, started=started,
+        salt=await votes.salt(), source=source, answer=answer, latency_ms=latency_ms,
     )  # fmt: skip
     return answer
 
@@ -249,7 +250,7 @@ def log_question(
     salt: str,
     source: str,
     answer: Answer,
-    started: float,
+    latency_ms: int,
 ) -> None:
     """The one structured log line per answered question: `question_fields` (answer id, user
     hash — never the user id nor the question text) plus latency and token counts."""
@@ -260,7 +261,7 @@ def log_question(
     ) | {
         "interaction_id": str(question_id) if source != "mention" else None,
         "cited_review_ids": [c.review_id for c in answer.sources()],
-        "latency_ms": round((time.perf_counter() - started) * 1000),
+        "latency_ms": latency_ms,
         "tokens": {
             "prompt": tokens.get("prompt", 0),
             "completion": tokens.get("completion", 0),
