@@ -4,7 +4,8 @@ Two tables, so a vote can be traced to what was shown even after a restart:
 
 - `answers`: one row per answer sent (its id, the question id, mode, the passages and reviews it
   used), written by whoever sends the answer (`record_answer`);
-- `votes`: one row per click (`record_vote`), keyed by the answer id the button carries.
+- `votes`: one row per user per answer (`record_vote`), keyed by the answer id the button
+  carries; a user's second click replaces their first (the newest click is their vote).
 
 The database is in WAL mode with a busy timeout, so the bot and a `reviewbot feedback` process can
 use it at the same time; every write is its own short transaction. User ids are never stored:
@@ -13,13 +14,10 @@ only `user_hash(id)`, a salted SHA-256 whose salt is created once per database.
 Answer ids: `answer_id(snowflake)` — the Discord interaction (or message) id in base 36, short
 enough for an embed footer and derivable from the button's custom id after a restart.
 
-Wiring in the Discord adapter (SQLite is blocking: call both through `asyncio.to_thread`):
-- when an answer is sent: `aid = answer_id(interaction.id)`; put `answer {aid}` in the embed
-  footer; `store.record_answer_sent(aid, answer, question_id=interaction.id,
-  guild_id=interaction.guild_id)`;
-- in the 👍/👎 button callback (its custom id already carries the question id):
-  `store.record_vote(answer_id(question_id), VOTES[vote], user_id=interaction.user.id,
-  guild_id=interaction.guild_id, quote_n=None)`.
+Wired in the Discord adapter (`bot/discord/feedback.py`, `reply.answer_to`), every call through
+`asyncio.to_thread`: when an answer is sent, `answer {aid}` ends its embed footer and
+`record_answer_sent(aid, answer, question_id=…, guild_id=…)` stores it; a 👍/👎 click (its custom
+id carries the question id) calls `record_vote(answer_id(question_id), …)`.
 """
 
 from __future__ import annotations
@@ -109,6 +107,15 @@ class Vote:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What `record_vote` did: the user's earlier vote it replaced (None: a first vote), and
+    whether the answer voted on is in the database."""
+
+    previous: int | None
+    answer_known: bool
+
+
 class FeedbackStore:
     """The votes database at `path` (created on first use, with its folder)."""
 
@@ -190,16 +197,35 @@ class FeedbackStore:
         user_id: int,
         guild_id: int | None,
         quote_n: int | None = None,
-    ) -> None:
-        """Store one 👍 (+1) or 👎 (-1) on an answer (optionally on its quote `[quote_n]`)."""
+    ) -> Recorded:
+        """Store a 👍 (+1) or 👎 (-1) on an answer (optionally on its quote `[quote_n]`).
+
+        One vote per user per answer (per quote): a later click replaces the user's earlier vote
+        there, and its time becomes the click's. Says what it replaced and whether the answer
+        itself was recorded (a vote on an unknown answer is kept all the same).
+        """
         if vote not in (1, -1):
             raise ValueError("vote must be +1 or -1")
+        who = self.user_hash(user_id)
         with self._db() as conn:
+            # One write transaction from the first read: two processes cannot both miss the
+            # earlier vote and insert a second one.
+            conn.execute("BEGIN IMMEDIATE")
+            where = "answer_id = ? AND user_hash = ? AND quote_n IS ?"
+            row = conn.execute(
+                f"SELECT vote FROM votes WHERE {where} ORDER BY created DESC, id DESC LIMIT 1",
+                (answer_id, who, quote_n),
+            ).fetchone()
+            conn.execute(f"DELETE FROM votes WHERE {where}", (answer_id, who, quote_n))
             conn.execute(
                 "INSERT INTO votes (answer_id, vote, user_hash, guild_id, quote_n, created) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (answer_id, vote, self.user_hash(user_id), guild_id, quote_n, time.time()),
+                (answer_id, vote, who, guild_id, quote_n, time.time()),
             )
+            known = conn.execute(
+                "SELECT 1 FROM answers WHERE answer_id = ?", (answer_id,)
+            ).fetchone()
+        return Recorded(previous=None if row is None else int(row[0]), answer_known=bool(known))
 
     def votes(self, since_seconds: float | None = None) -> list[Vote]:
         """Votes, oldest first; only those of the last `since_seconds` when given."""

@@ -14,8 +14,9 @@ from discord.ext import commands
 
 from bot.config import Settings, load_settings
 from bot.discord.checks import Cooldowns
-from bot.discord.feedback import FeedbackButton
+from bot.discord.feedback import FeedbackButton, Votes
 from bot.discord.reply import NO_MENTIONS, explain, reply_ephemeral
+from bot.feedback import FeedbackStore
 from retrieval import Engine
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ class ReviewBot(commands.Bot):
         self.engine = engine
         self.sync_global = sync_global
         self.cooldowns = Cooldowns(settings.cooldown_rate, settings.cooldown_seconds)
+        # Answers sent and 👍/👎 votes (SQLite, created on the first answer or vote).
+        self.votes = Votes(FeedbackStore(settings.feedback_path))
 
     async def setup_hook(self) -> None:
         report = await asyncio.to_thread(self.engine.ensure_index)

@@ -228,20 +228,27 @@ def _source_fields(answer: Answer, budget: int) -> tuple[list[tuple[str, str]], 
     return fields, complete
 
 
-def _footer(answer: Answer) -> str:
+def _footer(answer: Answer, answer_id: str | None = None) -> str:
+    """Mode, time, fallback reason (cut to fit), then `answer <id>` whole when given."""
     parts = ["LLM answer, quotes verified" if answer.mode == "llm" else "Quotes from the reviews"]
     total = answer.timings_ms.get("total_ms")
     if total is not None:
         parts.append(f"{total / 1000:.1f}s")
     if answer.fallback_reason:
         parts.append(f"LLM unavailable ({answer.fallback_reason}), showing quotes")
-    return clip(" · ".join(parts), 300)
+    if answer_id is None:
+        return clip(" · ".join(parts), 300)
+    tail = " · answer " + clip(answer_id, 40)
+    return clip(" · ".join(parts), 300 - len(tail)) + tail
 
 
-def answer_embeds(answer: Answer, *, title: str) -> list[discord.Embed]:
+def answer_embeds(
+    answer: Answer, *, title: str, answer_id: str | None = None
+) -> list[discord.Embed]:
     """The answer as at most two messages' worth of embeds within Discord's limits: the text
     (cut, with a note, past `ANSWER_TEXT_LIMIT`) in one message, the sources with it when they
-    fit, else in a "Sources" embed of their own (long links by host, the overflow counted)."""
+    fit, else in a "Sources" embed of their own (long links by host, the overflow counted).
+    The last embed's footer ends with `answer <answer_id>` when given (votes name that id)."""
     colour = COLOUR_FOUND if answer.found else COLOUR_NOT_FOUND
     quotes = [c.quote for c in answer.citations]
     text = answer_text(answer) or "I found nothing in the reviews about that."
@@ -253,7 +260,7 @@ def answer_embeds(answer: Answer, *, title: str) -> list[discord.Embed]:
     for i, piece in enumerate(pieces):
         t = title if i == 0 else f"{title} (continued)"
         embeds.append(discord.Embed(title=t, description=piece, colour=colour))
-    footer = _footer(answer)
+    footer = _footer(answer, answer_id)
     room = EMBED_TOTAL_LIMIT - sum(len(e) for e in embeds) - len(footer)
     fields, complete = _source_fields(answer, room)
     if not complete:

@@ -1,7 +1,8 @@
 """The one reply path: slash commands and mentions defer, stream, send and log the same way.
 
-answer_to(target, engine.ask, question, title=..., ...)   # runs the call in a thread,
-                                                         # streaming LLM deltas as edits
+answer_to(target, engine.ask, question, title=..., votes=bot.votes, ...)
+    # runs the call in a thread, streaming LLM deltas as edits; sends the answer with its id
+    # (`answer <id>`) in the footer and 👍/👎 buttons; records it in the votes database; logs it
 InteractionTarget(interaction) / MessageTarget(message)   # where the reply goes
 explain(error, ref) -> (text, is_bug)                     # what a user is told when it fails
 """
@@ -21,8 +22,10 @@ import discord
 from discord import app_commands
 
 from bot.discord.checks import NotAdmin
-from bot.discord.feedback import feedback_view
+from bot.discord.feedback import Votes, feedback_view
 from bot.discord.render import CONTENT_LIMIT, answer_embeds, clip, pack_messages, preview
+from bot.feedback import answer_id
+from bot.logs import question_fields
 from retrieval import Answer, UserError
 
 if TYPE_CHECKING:
@@ -219,17 +222,21 @@ async def answer_to(
     user_id: int,
     source: str,
     started: float,
+    votes: Votes,
     **kwargs: Any,
 ) -> Answer:
     """Run an engine call in a thread, streaming LLM deltas as edits, then send the answer
-    with its feedback buttons and log it."""
+    (its id in the footer, 👍/👎 buttons under it), record it in the votes database, log it."""
     async with target.busy(), Streamer(target.preview) as streamer:
         answer = await asyncio.to_thread(call, *args, on_delta=streamer.on_delta, **kwargs)
-    messages = pack_messages(answer_embeds(answer, title=title))
+    aid = answer_id(question_id)
+    messages = pack_messages(answer_embeds(answer, title=title, answer_id=aid))
     await target.finish(messages, feedback_view(question_id), streamed=streamer.edits > 0)
+    latency_ms = round((time.perf_counter() - started) * 1000)  # what the user waited
+    await votes.answer_sent(aid, answer, question_id=question_id, guild_id=guild_id)
     log_question(
-        question_id=question_id, guild_id=guild_id, user_id=user_id, source=source,
-        answer=answer, started=started,
+        question_id=question_id, answer_id=aid, guild_id=guild_id, user_id=user_id,
+        salt=await votes.salt(), source=source, answer=answer, latency_ms=latency_ms,
     )  # fmt: skip
     return answer
 
@@ -237,31 +244,28 @@ async def answer_to(
 def log_question(
     *,
     question_id: int,
+    answer_id: str,
     guild_id: int | None,
     user_id: int,
+    salt: str,
     source: str,
     answer: Answer,
-    started: float,
+    latency_ms: int,
 ) -> None:
-    """The one structured log line per answered question."""
-    review_ids = list(dict.fromkeys(p.passage.review_id for p in answer.passages))
+    """The one structured log line per answered question: `question_fields` (answer id, user
+    hash — never the user id nor the question text) plus latency and token counts."""
     tokens = answer.tokens or {}
-    fields = {
-        "question_id": question_id,
-        "interaction_id": question_id if source != "mention" else None,
-        "guild_id": guild_id,
-        "user_id": user_id,
-        "source": source,
-        "mode": answer.mode,
-        "found": answer.found,
-        "review_ids": review_ids,
+    fields = question_fields(
+        question_id=question_id, guild_id=guild_id, user_id=user_id, salt=salt,
+        answer=answer, source=source, answer_id=answer_id,
+    ) | {
+        "interaction_id": str(question_id) if source != "mention" else None,
         "cited_review_ids": [c.review_id for c in answer.sources()],
-        "latency_ms": round((time.perf_counter() - started) * 1000),
+        "latency_ms": latency_ms,
         "tokens": {
             "prompt": tokens.get("prompt", 0),
             "completion": tokens.get("completion", 0),
             "estimated": bool(tokens.get("estimated", False)),
         },
-        "fallback_reason": answer.fallback_reason,
-    }
+    }  # fmt: skip
     log.info("question %s", json.dumps(fields), extra={"reviewbot": fields})

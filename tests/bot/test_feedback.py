@@ -126,3 +126,25 @@ def test_a_real_answer_is_recorded_as_sent_and_voted_on(engine: Engine, tmp_path
     assert vote.vote == -1 and vote.mode == "extractive"
     assert vote.passage_ids == [p.passage.id for p in answer.passages]
     assert vote.review_ids and set(vote.review_ids) <= {c.review_id for c in answer.citations}
+
+
+def test_one_vote_per_user_per_answer_the_newest_wins(tmp_path: Path) -> None:
+    """A user's second vote on an answer replaces the first; other users and quotes are apart."""
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    store.record_answer("a1", question_id=1, guild_id=2, mode="extractive")
+    first = store.record_vote("a1", -1, user_id=5, guild_id=2)
+    same = store.record_vote("a1", -1, user_id=5, guild_id=2)
+    changed = store.record_vote("a1", 1, user_id=5, guild_id=2)
+    assert (first.previous, same.previous, changed.previous) == (None, -1, -1)
+    assert first.answer_known and not store.record_vote("zz", 1, user_id=5, guild_id=2).answer_known
+    store.record_vote("a1", -1, user_id=6, guild_id=2)
+    store.record_vote("a1", -1, user_id=5, guild_id=2, quote_n=1)
+    got = {(v.answer_id, v.vote, v.quote_n, v.user_hash) for v in store.votes()}
+    h5, h6 = store.user_hash(5), store.user_hash(6)
+    assert got == {
+        ("a1", 1, None, h5),
+        ("a1", -1, None, h6),
+        ("a1", -1, 1, h5),
+        ("zz", 1, None, h5),
+    }
+    assert len(store.votes()) == 4

@@ -63,7 +63,7 @@ class AskCog(commands.Cog):
             InteractionTarget(interaction), engine.ask, question,
             critic=known.id if known else critic, film=film or None,
             title=question, question_id=interaction.id, guild_id=interaction.guild_id,
-            user_id=interaction.user.id, source="ask", started=started,
+            user_id=interaction.user.id, source="ask", started=started, votes=self.bot.votes,
         )  # fmt: skip
 
     @ask.autocomplete("critic")
@@ -135,7 +135,7 @@ class AskCog(commands.Cog):
         await answer_to(
             MessageTarget(message), self.bot.engine.ask, question,
             title=question, question_id=message.id, guild_id=guild_id,
-            user_id=message.author.id, source="mention", started=started,
+            user_id=message.author.id, source="mention", started=started, votes=self.bot.votes,
         )  # fmt: skip
 
 

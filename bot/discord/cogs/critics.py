@@ -41,7 +41,7 @@ class CriticsCog(commands.Cog):
             InteractionTarget(interaction), engine.summary, review.id,
             title=f"{review.display_name} on {review.film}", question_id=interaction.id,
             guild_id=interaction.guild_id, user_id=interaction.user.id, source="critic",
-            started=started,
+            started=started, votes=self.bot.votes,
         )  # fmt: skip
 
     @critic.autocomplete("name")

@@ -26,16 +26,20 @@ from tests.llm_server import FakeLLM  # noqa: E402
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def make_harness(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> AsyncIterator[MakeHarness]:
-    """Build, set up and return a harness; settings overrides and another engine allowed."""
+    """Build, set up and return a harness; settings overrides and another engine allowed.
+
+    The settings' index folder is never opened (the engine is passed in); the votes database
+    beside it, `tmp_path/feedback.sqlite3`, is shared by every bot the test makes.
+    """
     wire = Wire()
     wire.install(monkeypatch)
     bots: list[ReviewBot] = []
 
     async def make(engine_: Engine | None = None, **overrides: Any) -> Harness:
         settings = Settings(
-            data_dir=REVIEWS, index_dir=Path("unused"), cooldown_seconds=0,
+            data_dir=REVIEWS, index_dir=tmp_path / "index", cooldown_seconds=0,
             discord_admin_role_id=ADMIN_ROLE_ID,
         ).with_(**overrides)  # fmt: skip
         bot = create_bot(settings, engine_ or engine)

@@ -22,6 +22,7 @@ from discord_harness import (
     passages_in,
 )
 
+from bot.feedback import answer_id, user_hash
 from retrieval.answer.quotes import normalize
 from retrieval.engine import Engine
 from tests.llm_server import FakeLLM, Reply
@@ -81,13 +82,17 @@ async def test_answer_carries_feedback_buttons_keyed_by_question(harness: Harnes
 async def test_one_structured_log_line_per_question(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Each answered question logs one line: ids, mode, retrieved reviews, latency, tokens."""
+    """Each answered question logs one line: ids, user hash, mode, reviews, latency, tokens."""
     caplog.set_level(logging.INFO)
     payload = command("ask", question=QUESTION)
     await harness.interact(payload)
     [line] = question_logs(caplog)
-    assert line["interaction_id"] == int(payload["id"]) == line["question_id"]
-    assert line["guild_id"] == GUILD_ID and line["user_id"] == USER_ID
+    assert line["interaction_id"] == payload["id"] == line["question_id"]
+    assert line["answer_id"] == answer_id(int(payload["id"]))
+    salt = harness.bot.votes.store.salt()
+    assert line["guild_id"] == GUILD_ID and line["user_hash"] == user_hash(USER_ID, salt)
+    assert "user_id" not in line and str(USER_ID) not in json.dumps(line)
+    assert QUESTION not in json.dumps(line)
     assert line["mode"] == "extractive" and line["source"] == "ask"
     assert line["review_ids"] and all(isinstance(i, str) for i in line["review_ids"])
     assert isinstance(line["latency_ms"], int) and line["latency_ms"] >= 0

@@ -22,6 +22,7 @@ from discord_harness import (
     passages_in,
 )
 
+from bot.feedback import answer_id, user_hash
 from retrieval.engine import Engine
 from tests.llm_server import FakeLLM, Reply
 
@@ -123,14 +124,15 @@ async def test_mention_logs_one_question_line(
         if r.getMessage().startswith("question ")
     ]
     [line] = lines
-    assert line["question_id"] == int(payload["id"]) and line["source"] == "mention"
-    assert line["user_id"] == USER_ID and line["review_ids"]
+    assert line["question_id"] == payload["id"] and line["source"] == "mention"
+    assert line["answer_id"] == answer_id(int(payload["id"])) and line["review_ids"]
+    assert line["user_hash"] == user_hash(USER_ID, harness.bot.votes.store.salt())
 
 
 async def test_feedback_button_is_logged_with_the_question_id(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Pressing 👎 under an answer logs the vote with the question id and thanks ephemerally."""
+    """Pressing 👎 logs the vote (answer id, user hash, no user id) and thanks ephemerally."""
     caplog.set_level(logging.INFO)
     ask = command("ask", question="Is the action in Ballerina good?")
     requests = await harness.interact(ask)
@@ -142,8 +144,10 @@ async def test_feedback_button_is_logged_with_the_question_id(
     assert reply.json["type"] == 4 and is_ephemeral(reply)
     [record] = [r for r in caplog.records if r.getMessage().startswith("feedback ")]
     logged = json.loads(record.getMessage().split(" ", 1)[1])
-    assert logged["question_id"] == int(ask["id"]) and logged["vote"] == "down"
-    assert logged["user_id"] == USER_ID + 7
+    assert logged["question_id"] == ask["id"] and logged["vote"] == "down"
+    assert logged["answer_id"] == answer_id(int(ask["id"]))
+    assert logged["user_hash"] == user_hash(USER_ID + 7, harness.bot.votes.store.salt())
+    assert "user_id" not in logged
 
 
 async def test_review_text_with_mentions_arrives_as_text(

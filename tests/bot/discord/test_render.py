@@ -11,6 +11,7 @@ import pytest
 
 from bot.discord.render import (
     DESCRIPTION_LIMIT,
+    FOOTER_LIMIT,
     added_embeds,
     answer_embeds,
     escape,
@@ -175,3 +176,13 @@ def test_added_review_text_is_escaped_and_within_limits() -> None:
         assert len(embed.title or "") <= 256 and len(embed.description or "") <= DESCRIPTION_LIMIT
         assert all(len(f.value or "") <= 1024 for f in embed.fields)
     assert all(sum(len(e) for e in message) <= 6000 for message in pack_messages(embeds))
+
+
+def test_footer_keeps_the_answer_id_whole_within_limits() -> None:
+    """A long fallback reason is cut, never the answer id; the footer stays within its limit."""
+    answer = long_answer(3)
+    cut = replace(answer, fallback_reason="timeout " * 200)
+    [*_, last] = answer_embeds(cut, title="Q", answer_id="2yw3kq5x1c0w")
+    text = last.footer.text or ""
+    assert text.endswith(" · answer 2yw3kq5x1c0w") and len(text) <= 300 <= FOOTER_LIMIT
+    assert "answer " not in (answer_embeds(answer, title="Q")[-1].footer.text or "")
