@@ -109,7 +109,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"reviewbot {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("index", parents=[common], help="build or update the index")
+    index = sub.add_parser("index", parents=[common], help="build, update or repair the index")
+    index.add_argument(
+        "--verify", action="store_true",
+        help="check the index and print one line per problem; change nothing (exit 1: damaged)",
+    )  # fmt: skip
 
     ask = sub.add_parser("ask", parents=[common], help="ask a question about the reviews")
     ask.add_argument("question", help="the question, in quotes")

@@ -98,16 +98,20 @@ class Engine:
         return Live(snap, Searcher(snap, lambda: self._store.collection(snap)), Catalogue(snap))
 
     def _open(self) -> Live | None:
-        """The live generation, loading the current one on first use (None: no index)."""
-        if self._live is not None:
-            return self._live
-        with self._state:
-            if self._live is None:
-                from .embeddings import MODEL_DIM, MODEL_NAME
+        """The live generation (None: no index). Checks CURRENT on every call (one stat when
+        nothing changed), so a reindex made by another process is picked up by the next
+        question; each answer keeps the one Live it started with."""
+        from .embeddings import MODEL_DIM, MODEL_NAME
 
-                snap = self._store.current(model=MODEL_NAME, dim=MODEL_DIM)
-                if snap is not None:
-                    self._live = self._live_from(snap)
+        snap = self._store.current(model=MODEL_NAME, dim=MODEL_DIM)
+        if snap is None:
+            return None
+        live = self._live
+        if live is not None and live.snapshot is snap:
+            return live
+        with self._state:
+            if self._live is None or self._live.snapshot is not snap:
+                self._live = self._live_from(snap)
             return self._live
 
     def _built(self, snap: Snapshot) -> None:

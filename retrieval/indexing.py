@@ -1,11 +1,15 @@
 """Bring the index in line with the review files: diff, chunk, embed what is new, write it.
 
     indexer = Indexer(data_dir, store, embedder_provider, on_built=None)
-    indexer.index(on_progress=None) -> IndexReport          # one at a time (ReindexBusy)
+    indexer.index(on_progress=None) -> IndexReport          # one at a time, across processes:
+                                                            # waits for the index's writer lock
     indexer.ensure_index(on_progress=None) -> IndexReport | None   # builds when there is none
 
-Unchanged reviews keep their passages and vectors; only added or changed ones are chunked and
-embedded. `on_built(snapshot)` is called with each new generation so readers can switch to it.
+A review version (file content × chunking × model) already stored intact anywhere in the index is
+never chunked or embedded again; only new versions are, and they go to one new segment (see
+retrieval/store.py). The same run repairs damage: whatever the live generation lacks (Chroma
+rows, a collection, a manifest) is rebuilt from the intact parts, re-embedding only versions whose
+vectors are gone. `on_built(snapshot)` is called with each new generation.
 """
 
 from __future__ import annotations
@@ -13,70 +17,23 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from .chunking import CHUNKING, Chunks, chunk_review
+from .chunking import CHUNKING, chunk_review
 from .corpus import load_corpus
 from .embeddings import MODEL_MAX_TOKENS, Embedder, WordPieceCounter
-from .errors import IndexMismatch, ReindexBusy
-from .models import IndexReport, Passage, Review
-from .store import IndexStore, SentenceRef, Snapshot
+from .errors import IndexMismatch, StoreError
+from .models import IndexReport, Review
+from .store import IndexStore, NewVersion, Snapshot, version_key
 
 log = logging.getLogger(__name__)
 
 # Called as on_progress(stage, done, total) while indexing ("embedding" passages).
 Progress = Callable[[str, int, int], None]
 EMBED_BATCH = 64
-
-
-class _Build:
-    """The passages, sentences and vectors of a generation being built."""
-
-    def __init__(self) -> None:
-        self.passages: list[Passage] = []
-        self.ranges: list[tuple[int, int]] = []
-        self.sentences: list[SentenceRef] = []
-        self.texts: list[str | None] = []
-        self.passage_vecs: list[np.ndarray | None] = []
-        self.sentence_vecs: list[np.ndarray | None] = []
-
-    def reuse(self, prev: Snapshot, review: Review) -> None:
-        """Carry an unchanged review's passages, sentences and vectors over from `prev`."""
-        rows = prev.rows_by_review[review.id]
-        first = min(prev.passage_sentences[r][0] for r in rows)
-        last = max(prev.passage_sentences[r][1] for r in rows)
-        base = len(self.sentences) - first
-        for j in range(first, last):
-            self.sentences.append(prev.sentences[j])
-            self.texts.append(None)
-            self.sentence_vecs.append(np.asarray(prev.sentence_vectors[j]))
-        for r in rows:
-            a, b = prev.passage_sentences[r]
-            self.passages.append(prev.passages[r])
-            self.ranges.append((a + base, b + base))
-            self.passage_vecs.append(np.asarray(prev.vectors[r]))
-
-    def add(self, review: Review, chunks: Chunks) -> None:
-        base = len(self.sentences)
-        for span in chunks.units:
-            self.sentences.append(SentenceRef(review.id, span.start, span.end))
-            self.texts.append(review.body[span.start : span.end])
-            self.sentence_vecs.append(None)
-        for p, (a, b) in zip(chunks.passages, chunks.ranges, strict=True):
-            self.passages.append(p)
-            self.ranges.append((a + base, b + base))
-            self.passage_vecs.append(None)
-
-    @staticmethod
-    def matrix(rows: list[np.ndarray | None]) -> np.ndarray:
-        from .embeddings import MODEL_DIM
-
-        if not rows:
-            return np.zeros((0, MODEL_DIM), dtype=np.float32)
-        return np.stack([r for r in rows if r is not None]).astype(np.float32)
 
 
 class Indexer:
@@ -92,8 +49,8 @@ class Indexer:
         self._store = store
         self._embedder = embedder_provider
         self._on_built = on_built
-        self._indexing = threading.Lock()  # one reindex at a time
         self._counter: WordPieceCounter | None = None
+        self._counter_lock = threading.Lock()
 
     def ensure_index(self, on_progress: Progress | None = None) -> IndexReport | None:
         """Build the index if there is none yet; returns the report when it built one."""
@@ -102,35 +59,32 @@ class Indexer:
         report = self.index(on_progress=on_progress)
         return IndexReport(**{**report.__dict__, "built_first_time": True})
 
-    def index(self, on_progress: Progress | None = None) -> IndexReport:
-        """Bring the index in line with the review files; incremental and atomic."""
-        if not self._indexing.acquire(blocking=False):
-            raise ReindexBusy("A reindex is already running; try again when it has finished.")
-        try:
+    def index(
+        self, on_progress: Progress | None = None, *, wait_s: float | None = None
+    ) -> IndexReport:
+        """Bring the index in line with the review files; incremental, atomic, self-repairing.
+
+        Holds the index's writer lock, waiting up to `wait_s` (default: store.lock_wait_s()) for
+        another process's reindex; ReindexBusy names the holder when that runs out."""
+        with self._store.lock(wait_s):
             return self._index(on_progress)
-        finally:
-            self._indexing.release()
 
     def _index(self, on_progress: Progress | None) -> IndexReport:
         from .embeddings import MODEL_DIM, MODEL_NAME
 
         t0 = time.perf_counter()
-        self._store.check_writable()
         reviews, rejected = load_corpus(self.data_dir)
         try:
             prev = self._store.current(model=MODEL_NAME, dim=MODEL_DIM)
-        except IndexMismatch as err:
-            log.warning("%s — rebuilding from scratch", err)
+        except (IndexMismatch, StoreError) as err:
+            log.warning("%s — rebuilding it from what is intact", err)
             prev = None
         old = prev.reviews if prev else {}
-        rechunk = prev is not None and prev.chunking != CHUNKING
-        if rechunk:
-            log.info("chunking changed: re-chunking every review (%s)", CHUNKING)
+        keys = {r.id: version_key(r, CHUNKING, MODEL_NAME) for r in reviews}
+        old_keys = prev.keys if prev else {}
         new = {r.id: r for r in reviews}
         added = tuple(i for i in new if i not in old)
-        changed = tuple(
-            i for i in new if i in old and (rechunk or old[i].content_hash != new[i].content_hash)
-        )
+        changed = tuple(i for i in new if i in old and old_keys.get(i) != keys[i])
         removed = tuple(i for i in old if i not in new)
         unchanged = tuple(i for i in new if i in old and i not in changed)
         # Moving a file without changing it keeps its vectors but must update its path.
@@ -141,53 +95,71 @@ class Indexer:
                 added, changed, removed, unchanged, tuple(rejected), n, time.perf_counter() - t0
             )
 
-        if prev is not None and not (added or changed or removed or moved):
+        if (
+            prev is not None
+            and not (added or changed or removed or moved)
+            and self._store.healthy(prev)
+        ):
+            self._store.tidy(prev)
             return report(len(prev.passages))
 
-        build = _Build()
-        for review in reviews:
-            if prev is not None and review.id in unchanged:
-                build.reuse(prev, review)
-            else:
-                chunks = chunk_review(review, self._word_pieces().count, limit=MODEL_MAX_TOKENS - 6)
-                build.add(review, chunks)
-        self._embed_missing(build, on_progress)
-        snap = self._store.write_generation(
-            model=MODEL_NAME, dim=MODEL_DIM, reviews=reviews, passages=build.passages,
-            vectors=build.matrix(build.passage_vecs), sentences=build.sentences,
-            passage_sentences=build.ranges, sentence_vectors=build.matrix(build.sentence_vecs),
-            chunking=CHUNKING, previous=prev,
+        available = self._store.intact_versions(dim=MODEL_DIM)
+        todo = [r for r in reviews if keys[r.id] not in available]
+        fresh = self._embed(todo, keys, on_progress)
+        snap = self._store.commit(
+            model=MODEL_NAME, dim=MODEL_DIM, chunking=CHUNKING,
+            members=[(r, keys[r.id]) for r in reviews], new=fresh, previous=prev,
         )  # fmt: skip
         if self._on_built is not None:
             self._on_built(snap)
-        return report(len(build.passages))
+        return report(len(snap.passages))
 
     def _word_pieces(self) -> WordPieceCounter:
-        if self._counter is None:
-            self._counter = WordPieceCounter()
-        return self._counter
+        with self._counter_lock:
+            if self._counter is None:
+                self._counter = WordPieceCounter()
+            return self._counter
 
-    def _embed_missing(self, build: _Build, on_progress: Progress | None) -> None:
-        """Embed every passage and sentence of the build that has no vector yet, in batches."""
-        jobs: list[tuple[list[np.ndarray | None], int, str]] = [
-            (build.passage_vecs, i, p.text)
-            for i, p in enumerate(build.passages)
-            if build.passage_vecs[i] is None
-        ]
-        jobs += [
-            (build.sentence_vecs, j, text)
-            for j, text in enumerate(build.texts)
-            if text is not None and build.sentence_vecs[j] is None
-        ]
-        if not jobs:
-            return
+    def _embed(
+        self, reviews: Sequence[Review], keys: dict[str, str], on_progress: Progress | None
+    ) -> list[NewVersion]:
+        """Chunk `reviews` and embed their passages and sentences, in batches."""
+        if not reviews:
+            return []
+        count = self._word_pieces().count
+        chunked = [(r, chunk_review(r, count, limit=MODEL_MAX_TOKENS - 6)) for r in reviews]
+        texts: list[str] = []
+        for r, chunks in chunked:
+            texts += [p.text for p in chunks.passages]
+            texts += [r.body[u.start : u.end] for u in chunks.units]
+        vectors = self._vectors(texts, on_progress)
+        out: list[NewVersion] = []
+        at = 0
+        for r, chunks in chunked:
+            n_p, n_s = len(chunks.passages), len(chunks.units)
+            out.append(
+                NewVersion(
+                    key=keys[r.id],
+                    review=r,
+                    passages=[
+                        (p.start, p.end, a, b)
+                        for p, (a, b) in zip(chunks.passages, chunks.ranges, strict=True)
+                    ],
+                    sentences=[(u.start, u.end) for u in chunks.units],
+                    passage_vectors=vectors[at : at + n_p],
+                    sentence_vectors=vectors[at + n_p : at + n_p + n_s],
+                )
+            )
+            at += n_p + n_s
+        return out
+
+    def _vectors(self, texts: list[str], on_progress: Progress | None) -> np.ndarray:
         embedder = self._embedder()
-        for lo in range(0, len(jobs), EMBED_BATCH):
+        parts = []
+        for lo in range(0, len(texts), EMBED_BATCH):
             if on_progress:
-                on_progress("embedding", lo, len(jobs))
-            batch = jobs[lo : lo + EMBED_BATCH]
-            vecs = embedder.embed_documents([text for _, _, text in batch])
-            for (target, i, _), vec in zip(batch, vecs, strict=True):
-                target[i] = vec
+                on_progress("embedding", lo, len(texts))
+            parts.append(np.asarray(embedder.embed_documents(texts[lo : lo + EMBED_BATCH])))
         if on_progress:
-            on_progress("embedding", len(jobs), len(jobs))
+            on_progress("embedding", len(texts), len(texts))
+        return np.concatenate(parts).astype(np.float32)

@@ -1,40 +1,101 @@
-"""The on-disk index: Chroma for dense search, plus the passages and vectors of one generation.
+"""The on-disk index, shared by every process that opens it (a bot, `reviewbot` runs).
 
-Layout of an index folder:
+Layout of an index folder (format 3):
 
-    chroma/              Chroma PersistentClient; one collection per generation, `passages-gN`
-    gen-N/manifest.json  the reviews (with their text and content hash) and passage offsets
-    gen-N/vectors.npy    passage embeddings, row i = passage i (reused when a review is unchanged)
-    gen-N/sentence_vectors.npy  sentence embeddings, row j = sentence j (passages are runs of them)
-    CURRENT              {"generation": N, ...} — replaced atomically, last, by a finished build
+    LOCK                    flock'ed by the one process writing; holds its pid, host and start
+    CURRENT                 {"generation": N, "history": [[gen, flipped_at], …], …}: replaced
+                            atomically, last, by a finished reindex (the flip)
+    gen-N/manifest.json     generation N: the chunking, the Chroma folder, and its members in
+                            order — [version key, review file path, segment] per review
+    segments/S.json         the review versions segment S holds: review fields and body, passage
+                            spans (and their sentence runs), sentence spans, offsets into …
+    segments/S.p.npy        … their passage vectors (float32, row-aligned) and
+    segments/S.s.npy        … their sentence vectors
+    chroma-XXXXXX/          Chroma PersistentClient with ONE long-lived collection `passages`:
+                            a row per passage of every stored review version, id
+                            `<passage id>@<version key>`, metadata review_id and film
 
-A build writes a whole new generation and only then swaps CURRENT, so a failed or interrupted
-reindex leaves the previous index untouched and readers never see a half-built one. The previous
-generation is kept one more round for processes that still have it open; older ones are removed.
+A review version is keyed by (review id, file content hash, chunking, model): the same file
+always has the same key, and a changed file gets a new one. Everything under `segments/` and in
+Chroma is therefore append-only per key; a reindex writes only the versions it embedded (one new
+segment) plus a small generation manifest, upserts their rows into Chroma, then flips CURRENT.
+
+Guarantees:
+- Readers never see a half-applied reindex: a generation names its members by key, and a
+  reader maps Chroma hits back through its own keys (rows of other versions are skipped).
+- An interrupted reindex leaves the previous generation intact (nothing it uses was touched),
+  and its leftovers (a segment, Chroma rows, a gen folder) are reused or removed by the next one.
+- One writer at a time across processes (`lock`); a second waits a bounded time, then is told
+  who holds the lock.
+- Readers notice a flip with one stat() of CURRENT per question (`current` caches by inode).
+  Files and rows of a generation are deleted only when it has been retired for `grace_s()`
+  (memory-mapped vectors survive the deletion of their file on POSIX anyway).
+- Opening validates what it reads and raises StoreError naming the damage; `verify` lists every
+  problem; a reindex rebuilds what is missing from what is intact (see retrieval/indexing.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
+import hashlib
 import json
 import logging
 import os
+import secrets
 import shutil
+import signal
+import socket
 import tempfile
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import IndexDirError, IndexMismatch, StoreError
+from .errors import IndexDirError, IndexMismatch, ReindexBusy, StoreError
 from .models import Passage, Review
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
+COLLECTION = "passages"
 _CURRENT = "CURRENT"
+_LOCK = "LOCK"
+_SEGMENTS = "segments"
+
+
+def grace_s() -> float:
+    """How long a retired generation stays readable after the flip that retired it
+    (REVIEWBOT_INDEX_GRACE_S, default 300 s)."""
+    return float(os.environ.get("REVIEWBOT_INDEX_GRACE_S", "300"))
+
+
+def lock_wait_s() -> float:
+    """How long a reindex waits for another one to finish (REVIEWBOT_INDEX_LOCK_WAIT_S, 600 s)."""
+    return float(os.environ.get("REVIEWBOT_INDEX_LOCK_WAIT_S", "600"))
+
+
+_REPAIR = "run `reviewbot index` to repair it"
+
+
+def crash_point(name: str) -> None:
+    """Test hook: SIGKILL this process at step `name` when REVIEWBOT_TEST_CRASH_AT names it."""
+    if os.environ.get("REVIEWBOT_TEST_CRASH_AT") == name:
+        log.warning("REVIEWBOT_TEST_CRASH_AT=%s: killing the process", name)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def version_key(review: Review, chunking: str, model: str) -> str:
+    """The stored version of `review`: same file content, chunking and model → same key."""
+    raw = "\0".join((review.id, review.content_hash, chunking, model))
+    return hashlib.sha256(raw.encode()).hexdigest()[:20]
 
 
 @dataclass(frozen=True)
@@ -44,9 +105,101 @@ class SentenceRef:
     end: int
 
 
+class Rows:
+    """Row ranges of several memory-mapped (n, dim) arrays, read as one array.
+
+    Supports what readers do with a vector matrix: `len`, `.shape`, and indexing by an int, a
+    slice, or an array of ints (a gather; each underlying file is touched once per call)."""
+
+    def __init__(self, parts: Sequence[tuple[np.ndarray, int, int]], dim: int) -> None:
+        merged: list[list[Any]] = []  # [array, lo, n], adjacent ranges of one array coalesced
+        for arr, lo, n in parts:
+            if n <= 0:
+                continue
+            if merged and merged[-1][0] is arr and merged[-1][1] + merged[-1][2] == lo:
+                merged[-1][2] += n
+            else:
+                merged.append([arr, lo, n])
+        self._arrays: list[np.ndarray] = []
+        which: list[int] = []
+        for arr, _, _ in merged:
+            for i, a in enumerate(self._arrays):
+                if a is arr:
+                    which.append(i)
+                    break
+            else:
+                which.append(len(self._arrays))
+                self._arrays.append(arr)
+        self._which = np.asarray(which, dtype=np.int64)
+        self._lo = np.asarray([m[1] for m in merged], dtype=np.int64)
+        counts = np.asarray([m[2] for m in merged], dtype=np.int64)
+        self._start = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+        self.shape = (int(counts.sum()), dim)
+        self.dtype = np.dtype(np.float32)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = self[np.arange(len(self))]
+        return out.astype(dtype) if dtype is not None else out
+
+    def __getitem__(self, index: Any) -> np.ndarray:
+        n, dim = self.shape
+        if isinstance(index, (int, np.integer)):
+            i = int(index) + (n if index < 0 else 0)
+            if not 0 <= i < n:
+                raise IndexError(f"row {index} out of range for {n} rows")
+            return self[np.asarray([i])][0]
+        if isinstance(index, slice):
+            index = np.arange(*index.indices(n))
+        idx = np.asarray(index, dtype=np.int64)
+        flat = idx.reshape(-1)
+        if flat.size and (flat.min() < -n or flat.max() >= n):
+            raise IndexError(f"rows out of range for {n} rows")
+        flat = np.where(flat < 0, flat + n, flat)
+        out = np.empty((flat.size, dim), dtype=np.float32)
+        if flat.size:
+            ext = np.searchsorted(self._start, flat, side="right") - 1
+            local = self._lo[ext] + flat - self._start[ext]
+            arr_of = self._which[ext]
+            for a in np.unique(arr_of):
+                sel = arr_of == a
+                out[sel] = self._arrays[int(a)][local[sel]]
+        return out.reshape((*idx.shape, dim))
+
+
+@dataclass(frozen=True)
+class Version:
+    """One stored version of a review: its chunks and where its vectors live in a segment."""
+
+    key: str
+    review: Review
+    segment: str
+    p_lo: int  # first row of its passages in the segment's passage vectors
+    s_lo: int  # first row of its sentences in the segment's sentence vectors
+    passages: tuple[tuple[int, int, int, int], ...]  # start, end, first sentence, end sentence
+    sentences: tuple[tuple[int, int], ...]  # start, end in review.body
+
+    def chroma_ids(self) -> list[str]:
+        return [f"{self.review.id}:{i}@{self.key}" for i in range(len(self.passages))]
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A review version a reindex has just chunked and embedded."""
+
+    key: str
+    review: Review
+    passages: Sequence[tuple[int, int, int, int]]
+    sentences: Sequence[tuple[int, int]]
+    passage_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+
+
 @dataclass(frozen=True)
 class Snapshot:
-    """One finished generation of the index, as readers see it."""
+    """One finished generation of the index, as readers see it (immutable)."""
 
     root: Path
     generation: int
@@ -59,24 +212,15 @@ class Snapshot:
     sentences: list[SentenceRef]
     passage_sentences: list[tuple[int, int]]
     chunking: str = ""
-
-    @property
-    def collection_name(self) -> str:
-        return collection_name(self.generation)
+    vectors: Any = None  # Rows (n_passages, dim): passage i's vector is vectors[i]
+    sentence_vectors: Any = None  # Rows (n_sentences, dim)
+    chroma_dir: str = ""
+    keys: dict[str, str] = field(default_factory=dict)  # review id → version key
+    members: tuple[tuple[str, str, str], ...] = ()  # (key, path, segment) in order
 
     @property
     def gen_dir(self) -> Path:
         return self.root / f"gen-{self.generation}"
-
-    @cached_property
-    def vectors(self) -> np.ndarray:
-        """(n_passages, dim) float32, memory-mapped."""
-        return np.load(self.gen_dir / "vectors.npy", mmap_mode="r")
-
-    @cached_property
-    def sentence_vectors(self) -> np.ndarray:
-        """(n_sentences, dim) float32, memory-mapped."""
-        return np.load(self.gen_dir / "sentence_vectors.npy", mmap_mode="r")
 
     def sentence_text(self, j: int) -> str:
         ref = self.sentences[j]
@@ -93,6 +237,11 @@ class Snapshot:
         return {p.id: i for i, p in enumerate(self.passages)}
 
     @cached_property
+    def row_of_chroma_id(self) -> dict[str, int]:
+        """Chroma row id (`<passage id>@<version key>`) → row, for this generation's rows only."""
+        return {f"{p.id}@{self.keys[p.review_id]}": i for i, p in enumerate(self.passages)}
+
+    @cached_property
     def rows_by_review(self) -> dict[str, np.ndarray]:
         rows: dict[str, list[int]] = {}
         for i, p in enumerate(self.passages):
@@ -100,8 +249,42 @@ class Snapshot:
         return {rid: np.asarray(ix, dtype=np.int64) for rid, ix in rows.items()}
 
 
-def collection_name(generation: int) -> str:
-    return f"passages-g{generation}"
+class GenerationView:
+    """The shared Chroma collection as one generation sees it: `query` returns only that
+    generation's rows (as passage ids), fetching more when other versions' rows crowd them out."""
+
+    def __init__(self, collection: Any, snapshot: Snapshot) -> None:
+        self._col = collection
+        self._snap = snapshot
+
+    @property
+    def name(self) -> str:
+        return str(self._col.name)
+
+    def count(self) -> int:
+        return len(self._snap.passages)
+
+    def query(
+        self, *, query_embeddings: Any, n_results: int, include: Sequence[str] = ("distances",)
+    ) -> dict[str, Any]:
+        own = self._snap.row_of_chroma_id
+        passages = self._snap.passages
+        want = min(n_results, len(own))
+        total = int(self._col.count())
+        ask = min(total, want + 16)
+        while True:
+            res = self._col.query(
+                query_embeddings=query_embeddings, n_results=max(ask, 1), include=["distances"]
+            )
+            ids: list[list[str]] = []
+            dists: list[list[float]] = []
+            for qids, qd in zip(res["ids"], res["distances"], strict=True):
+                kept = [(passages[own[c]].id, d) for c, d in zip(qids, qd, strict=True) if c in own]
+                ids.append([pid for pid, _ in kept[:want]])
+                dists.append([d for _, d in kept[:want]])
+            if all(len(q) >= want for q in ids) or ask >= total:
+                return {"ids": ids, "distances": dists}
+            ask = min(total, ask * 4)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -117,95 +300,363 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, np.ascontiguousarray(array, dtype=np.float32))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _review_json(review: Review) -> dict[str, Any]:
+    data = asdict(review)
+    data.pop("path")
+    return data
+
+
 class IndexStore:
-    """Reads and writes generations of one index folder."""
+    """Reads and writes one index folder; safe to share between threads and processes."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._client: Any = None
+        self._clients: dict[tuple[str, int], Any] = {}
+        self._segments: dict[str, tuple[dict[str, Version], np.ndarray, np.ndarray]] = {}
+        self._cached: tuple[tuple[int, int, int], Snapshot] | None = None
+        self._mutex = threading.RLock()
+        self._locked = False
 
-    # -- reading ---------------------------------------------------------------------------
+    # -- locking -------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, wait_s: float | None = None) -> Iterator[None]:
+        """Hold the index's writer lock (across processes); wait up to `wait_s` for it."""
+        wait = lock_wait_s() if wait_s is None else wait_s
+        self.check_writable()
+        path = self.root / _LOCK
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as err:
+                    if err.errno not in (errno.EWOULDBLOCK, errno.EACCES):
+                        raise
+                if time.monotonic() >= deadline:
+                    raise ReindexBusy(self._busy_message(path, wait)) from None
+                time.sleep(0.05)
+            holder = {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "since": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(holder).encode(), 0)
+            self._locked = True
+            try:
+                yield
+            finally:
+                self._locked = False
+                os.ftruncate(fd, 0)
+        finally:
+            os.close(fd)  # closing the descriptor releases the flock
+
+    def _busy_message(self, path: Path, waited: float) -> str:
+        try:
+            holder = json.loads(path.read_text("utf-8") or "{}")
+        except (OSError, ValueError):
+            holder = {}
+        who = (
+            f"pid {holder.get('pid')} on {holder.get('host')} since {holder.get('since')}"
+            if holder
+            else "another process"
+        )
+        return (
+            f"A reindex is already running ({who}); waited {waited:g}s — try again when it has "
+            "finished."
+        )
+
+    # -- reading -------------------------------------------------------------------------------
     def exists(self) -> bool:
         return (self.root / _CURRENT).is_file()
 
-    def current(self, *, model: str, dim: int) -> Snapshot | None:
-        """The live generation, or None when nothing was built yet.
-
-        Raises IndexMismatch when it was built by another embedding model.
-        """
+    def _head(self) -> dict[str, Any] | None:
         try:
             head = json.loads((self.root / _CURRENT).read_text("utf-8"))
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as err:
             raise StoreError(
-                f"index at {self.root} is unreadable ({err}); run `reviewbot index`"
+                f"index at {self.root}: CURRENT is unreadable ({err}); {_REPAIR}"
             ) from None
+        if not isinstance(head, dict) or not isinstance(head.get("generation"), int):
+            raise StoreError(f"index at {self.root}: CURRENT names no generation; {_REPAIR}")
+        return head
+
+    def current(self, *, model: str, dim: int) -> Snapshot | None:
+        """The live generation, or None when nothing was built yet.
+
+        Cheap when nothing changed: one stat() of CURRENT (a flip replaces the file, so its
+        inode changes). Raises IndexMismatch for another model or format, StoreError naming the
+        damage when a file it needs is missing or inconsistent."""
+        for _attempt in range(5):
+            stamp = self._stamp()
+            if stamp is None:
+                return None
+            cached = self._cached
+            if cached is not None and cached[0] == stamp:
+                self._check_model(cached[1].model, cached[1].dim, model, dim)
+                return cached[1]
+            try:
+                snap = self._load(model=model, dim=dim)
+            except (StoreError, FileNotFoundError) as err:
+                if self._stamp() != stamp:
+                    continue  # a writer flipped (and pruned) while we read: read the new one
+                if isinstance(err, FileNotFoundError):
+                    raise StoreError(f"index at {self.root}: {err}; {_REPAIR}") from None
+                raise
+            if snap is None:
+                return None
+            with self._mutex:
+                self._cached = (stamp, snap)
+            return snap
+        raise StoreError(f"index at {self.root} keeps changing under this reader; try again")
+
+    def _stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = (self.root / _CURRENT).stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _check_model(self, have_model: Any, have_dim: Any, model: str, dim: int) -> None:
+        if have_model != model or have_dim != dim:
+            raise IndexMismatch(
+                f"The index at {self.root} was built with {have_model} ({have_dim}-d) but this "
+                f"reviewbot embeds with {model} ({dim}-d): run `reviewbot index` to rebuild it"
+            )
+
+    def _load(self, *, model: str, dim: int) -> Snapshot | None:
+        head = self._head()
+        if head is None:
+            return None
         if head.get("format") != FORMAT:
             raise IndexMismatch(
                 f"The index at {self.root} has format {head.get('format')} and this reviewbot "
                 f"reads format {FORMAT}: run `reviewbot index` to rebuild it"
             )
-        if head.get("model") != model or head.get("dim") != dim:
-            raise IndexMismatch(
-                f"The index at {self.root} was built with {head.get('model')} "
-                f"({head.get('dim')}-d) but this reviewbot embeds with {model} ({dim}-d): "
-                "run `reviewbot index` to rebuild it"
-            )
+        self._check_model(head.get("model"), head.get("dim"), model, dim)
         gen = int(head["generation"])
-        manifest = json.loads((self.root / f"gen-{gen}" / "manifest.json").read_text("utf-8"))
-        reviews = {r["id"]: Review(**r) for r in manifest["reviews"]}
-        passages = [
-            Passage(pid, rid, i, s, e, reviews[rid].body[s:e])
-            for pid, rid, i, s, e in manifest["passages"]
-        ]
-        sentences = [SentenceRef(rid, a, b) for rid, a, b in manifest["sentences"]]
-        ranges = [(a, b) for a, b in manifest["passage_sentences"]]
-        return Snapshot(
-            self.root,
-            gen,
-            model,
-            dim,
-            reviews,
-            passages,
-            sentences,
-            ranges,
-            manifest.get("chunking", ""),
-        )
+        manifest = self._manifest(gen)
+        return self._snapshot(gen, manifest, model, dim)
 
-    def client(self) -> Any:
-        path = self.root / "chroma"
-        if self._client is not None and not path.exists():
-            self._client = None  # the index folder was removed under us
-        if self._client is None:
+    def _manifest(self, gen: int) -> dict[str, Any]:
+        path = self.root / f"gen-{gen}" / "manifest.json"
+        try:
+            manifest = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise StoreError(
+                f"index at {self.root}: gen-{gen}/manifest.json is missing; {_REPAIR}"
+            ) from None
+        except (OSError, ValueError) as err:
+            raise StoreError(
+                f"index at {self.root}: gen-{gen}/manifest.json is unreadable ({err}); {_REPAIR}"
+            ) from None
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("members"), list):
+            raise StoreError(
+                f"index at {self.root}: gen-{gen}/manifest.json is malformed; {_REPAIR}"
+            )
+        return manifest
+
+    def segment(self, name: str, *, dim: int) -> tuple[dict[str, Version], np.ndarray, np.ndarray]:
+        """A segment's versions and its memory-mapped passage and sentence vectors (validated;
+        cached: segments never change once written)."""
+        with self._mutex:
+            if name in self._segments:
+                return self._segments[name]
+        base = self.root / _SEGMENTS
+        where = f"index at {self.root}: segment {name}"
+        try:
+            meta = json.loads((base / f"{name}.json").read_text("utf-8"))
+        except FileNotFoundError:
+            raise StoreError(f"{where}: {name}.json is missing; {_REPAIR}") from None
+        except (OSError, ValueError) as err:
+            raise StoreError(f"{where}: {name}.json is unreadable ({err}); {_REPAIR}") from None
+        arrays = []
+        for kind, count in (("p", meta.get("passages")), ("s", meta.get("sentences"))):
+            file = base / f"{name}.{kind}.npy"
+            try:
+                arr = np.load(file, mmap_mode="r")
+            except FileNotFoundError:
+                raise StoreError(f"{where}: {file.name} is missing; {_REPAIR}") from None
+            except (OSError, ValueError) as err:
+                raise StoreError(f"{where}: {file.name} is damaged ({err}); {_REPAIR}") from None
+            if arr.shape != (count, dim) or arr.dtype != np.float32:
+                raise StoreError(
+                    f"{where}: {file.name} holds {arr.shape} {arr.dtype}, expected ({count}, {dim})"
+                    f" float32; {_REPAIR}"
+                )
+            arrays.append(arr)
+        versions = {}
+        for v in meta.get("versions", []):
+            review = Review(**{**v["review"], "path": ""})
+            versions[v["key"]] = Version(
+                v["key"], review, name, int(v["p_lo"]), int(v["s_lo"]),
+                tuple(tuple(p) for p in v["passages"]),
+                tuple(tuple(s) for s in v["sentences"]),
+            )  # fmt: skip
+        entry = (versions, arrays[0], arrays[1])
+        with self._mutex:
+            self._segments[name] = entry
+        return entry
+
+    def _snapshot(self, gen: int, manifest: dict[str, Any], model: str, dim: int) -> Snapshot:
+        reviews: dict[str, Review] = {}
+        passages: list[Passage] = []
+        sentences: list[SentenceRef] = []
+        ranges: list[tuple[int, int]] = []
+        keys: dict[str, str] = {}
+        p_parts: list[tuple[np.ndarray, int, int]] = []
+        s_parts: list[tuple[np.ndarray, int, int]] = []
+        members = []
+        for key, path, seg in manifest["members"]:
+            versions, pvec, svec = self.segment(seg, dim=dim)
+            v = versions.get(key)
+            if v is None:
+                raise StoreError(
+                    f"index at {self.root}: gen-{gen} needs review version {key} but segment "
+                    f"{seg} does not hold it; {_REPAIR}"
+                )
+            review = Review(**{**asdict(v.review), "path": path})
+            rid = review.id
+            reviews[rid] = review
+            keys[rid] = key
+            base = len(sentences)
+            body = review.body
+            for n, (s, e, a, b) in enumerate(v.passages):
+                passages.append(Passage(f"{rid}:{n}", rid, n, s, e, body[s:e]))
+                ranges.append((a + base, b + base))
+            sentences.extend(SentenceRef(rid, s, e) for s, e in v.sentences)
+            p_parts.append((pvec, v.p_lo, len(v.passages)))
+            s_parts.append((svec, v.s_lo, len(v.sentences)))
+            members.append((key, path, seg))
+        return Snapshot(
+            self.root, gen, model, dim, reviews, passages, sentences, ranges,
+            manifest.get("chunking", ""), Rows(p_parts, dim), Rows(s_parts, dim),
+            manifest.get("chroma", ""), keys, tuple(members),
+        )  # fmt: skip
+
+    # -- Chroma --------------------------------------------------------------------------------
+    def client(self, chroma_dir: str, generation: int, *, create: bool = False) -> Any:
+        """A PersistentClient on `chroma_dir` (a folder inside the index) for `generation`.
+
+        Chroma keeps one system per path string per process, and a loaded system never sees
+        rows another process wrote later (measured with chromadb 1.5.9: its HNSW stays as
+        loaded). So each generation opens the folder through its own path string,
+        `gen-N/../chroma-X`, which the OS resolves to the same folder: a reader that switches to
+        generation N gets a system loaded after N was written, through Chroma's public API and
+        without touching its private cache. Clients two or more generations old are closed.
+        """
+        with self._mutex:
+            client = self._clients.get((chroma_dir, generation))
+            if client is not None:
+                return client
+            real = self.root / chroma_dir
+            if not create:
+                if not chroma_dir or not real.is_dir():
+                    raise StoreError(
+                        f"index at {self.root}: Chroma folder {chroma_dir or '?'} is missing; "
+                        f"{_REPAIR}"
+                    )
+                if not (real / "chroma.sqlite3").is_file():
+                    raise StoreError(
+                        f"index at {self.root}: {chroma_dir}/chroma.sqlite3 is missing; {_REPAIR}"
+                    )
             import chromadb
-            from chromadb.api.shared_system_client import SharedSystemClient
             from chromadb.config import Settings
 
-            if not path.exists():
-                # Chroma keeps one system per folder for the life of the process. If the folder
-                # was deleted (someone removed the index, then reindexed from the bot) that
-                # system still lists the old collections, and creating one fails as "exists".
-                stale = SharedSystemClient._identifier_to_system.pop(str(path), None)
-                if stale is not None:
-                    SharedSystemClient._identifier_to_refcount.pop(str(path), None)
-                    stale.stop()
-            self._client = chromadb.PersistentClient(
-                path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=False)
-            )
-        return self._client
+            path = self.root / f"gen-{generation}" / ".." / chroma_dir
+            try:
+                client = chromadb.PersistentClient(
+                    path=str(path), settings=Settings(anonymized_telemetry=False, allow_reset=False)
+                )
+            except Exception as err:  # a damaged database: Chroma raises various types
+                raise StoreError(
+                    f"index at {self.root}: Chroma folder {chroma_dir} does not open "
+                    f"({type(err).__name__}: {err}); {_REPAIR}"
+                ) from None
+            for old in [k for k in self._clients if k[1] < generation - 1]:
+                with contextlib.suppress(Exception):
+                    self._clients.pop(old).close()
+            self._clients[(chroma_dir, generation)] = client
+            return client
 
-    def collection(self, snapshot: Snapshot) -> Any:
-        col = self.client().get_collection(snapshot.collection_name, embedding_function=None)
-        meta = col.metadata or {}
-        if meta.get("embedding_model") != snapshot.model or meta.get("dim") != snapshot.dim:
-            raise IndexMismatch(
-                f"Chroma collection {col.name} in {self.root} was built by "
-                f"{meta.get('embedding_model')}: run `reviewbot index` to rebuild it"
+    def _collection(
+        self, chroma_dir: str, generation: int, model: str, dim: int, *, create: bool = False
+    ) -> Any:
+        client = self.client(chroma_dir, generation, create=create)
+        if create:
+            return client.get_or_create_collection(
+                COLLECTION,
+                embedding_function=None,
+                metadata={"embedding_model": model, "dim": dim, "format": FORMAT},
+                configuration={"hnsw": {"space": "cosine"}},
             )
+        try:
+            col = client.get_collection(COLLECTION, embedding_function=None)
+        except Exception as err:  # chromadb raises NotFoundError (1.x) or ValueError (older)
+            raise StoreError(
+                f"index at {self.root}: Chroma collection {COLLECTION!r} in {chroma_dir} is "
+                f"missing ({type(err).__name__}); {_REPAIR}"
+            ) from None
+        meta = col.metadata or {}
+        self._check_model(meta.get("embedding_model"), meta.get("dim"), model, dim)
         return col
 
-    # -- writing ---------------------------------------------------------------------------
+    def collection(self, snapshot: Snapshot) -> GenerationView:
+        """The Chroma collection as `snapshot` sees it; checks it exists and holds its rows."""
+        col = self._collection(
+            snapshot.chroma_dir, snapshot.generation, snapshot.model, snapshot.dim
+        )
+        count = int(col.count())
+        if count < len(snapshot.passages):
+            raise StoreError(
+                f"index at {self.root}: Chroma holds {count} rows but generation "
+                f"{snapshot.generation} has {len(snapshot.passages)} passages; {_REPAIR}"
+            )
+        return GenerationView(col, snapshot)
+
+    # -- checking ------------------------------------------------------------------------------
+    def verify(self, *, model: str, dim: int) -> list[str]:
+        """Every problem with the live generation, one line each ([] = healthy). Reads only."""
+        try:
+            snap = self.current(model=model, dim=dim)
+        except (StoreError, IndexMismatch) as err:
+            return [str(err)]
+        if snap is None:
+            return [f"no index at {self.root} yet (run `reviewbot index`)"]
+        problems: list[str] = []
+        try:
+            col = self._collection(snap.chroma_dir, snap.generation, model, dim)
+        except (StoreError, IndexMismatch) as err:
+            return [str(err)]
+        wanted = list(snap.row_of_chroma_id)
+        found: set[str] = set()
+        for lo in range(0, len(wanted), 5000):
+            found.update(col.get(ids=wanted[lo : lo + 5000], include=[])["ids"])
+        if len(found) < len(wanted):
+            problems.append(
+                f"index at {self.root}: Chroma lacks {len(wanted) - len(found)} of generation "
+                f"{snap.generation}'s {len(wanted)} passage rows; {_REPAIR}"
+            )
+        return problems
+
+    # -- writing -------------------------------------------------------------------------------
     def check_writable(self) -> None:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -217,91 +668,306 @@ class IndexStore:
                 "set --index or REVIEWBOT_INDEX_DIR to a folder you can write"
             ) from None
 
-    def write_generation(
+    def intact_versions(self, *, dim: int) -> dict[str, Version]:
+        """Every review version stored in an undamaged segment, by key (for reuse)."""
+        found: dict[str, Version] = {}
+        base = self.root / _SEGMENTS
+        for meta in sorted(base.glob("*.json")) if base.is_dir() else []:
+            try:
+                versions, _, _ = self.segment(meta.stem, dim=dim)
+            except StoreError as err:
+                log.warning("not reusing %s", err)
+                continue
+            for key, v in versions.items():
+                found.setdefault(key, v)
+        return found
+
+    def healthy(self, snapshot: Snapshot) -> bool:
+        """Cheap check of what `current` does not read: the Chroma collection and its count."""
+        try:
+            self.collection(snapshot)
+        except (StoreError, IndexMismatch) as err:
+            log.warning("%s", err)
+            return False
+        return True
+
+    def tidy(self, snapshot: Snapshot) -> None:
+        """Remove what no generation within the grace period uses (after an interrupted
+        reindex, or once the grace period of retired generations has passed)."""
+        if not self._locked:
+            raise RuntimeError("tidy() needs the writer lock (IndexStore.lock())")
+        head = self._head() or {}
+        history = [(int(g), float(t)) for g, t in head.get("history", [])]
+        kept = self._within_grace(history, time.time())
+        if snapshot.generation not in {g for g, _ in kept}:
+            return
+        col = self._collection(snapshot.chroma_dir, snapshot.generation, snapshot.model,
+                               snapshot.dim)  # fmt: skip
+        self._prune(kept, col, snapshot.chroma_dir, snapshot.dim)
+
+    def commit(
         self,
         *,
         model: str,
         dim: int,
-        reviews: Sequence[Review],
-        passages: Sequence[Passage],
-        vectors: np.ndarray,
-        sentences: Sequence[SentenceRef],
-        passage_sentences: Sequence[tuple[int, int]],
-        sentence_vectors: np.ndarray,
         chunking: str,
+        members: Sequence[tuple[Review, str]],
+        new: Sequence[NewVersion],
         previous: Snapshot | None,
     ) -> Snapshot:
-        """Write a complete new generation, then make it current; prune old ones."""
-        if vectors.shape != (len(passages), dim):
-            raise StoreError(
-                f"vectors {vectors.shape} do not match {len(passages)} passages × {dim}"
-            )
-        self.check_writable()
-        gen = max([previous.generation if previous else 0, *self._generations()]) + 1
+        """Make a new generation of `members` (review, version key) live.
+
+        Versions in `new` are written to a new segment; every other key must be intact on disk.
+        Steps, each safe to interrupt: segment → Chroma rows → manifest → flip CURRENT → prune.
+        """
+        if not self._locked:
+            raise RuntimeError("commit() needs the writer lock (IndexStore.lock())")
+        head = None
+        with contextlib.suppress(StoreError):
+            head = self._head()
+        history = [
+            (int(g), float(t))
+            for g, t in (head or {}).get("history", [])
+            if (self.root / f"gen-{g}").is_dir()
+        ]
+        gen = max([0, *(g for g, _ in history), *self._generations(), *self._segment_gens()]) + 1
+        seg = self._write_segment(gen, new, dim) if new else None
+        crash_point("after-segment")
+
+        available = self.intact_versions(dim=dim)
+        rows: list[tuple[str, str, str]] = []
+        for review, key in members:
+            v = available.get(key)
+            if v is None:
+                raise StoreError(f"review version {key} ({review.id}) is not stored")
+            rows.append((key, review.path, v.segment))
+
+        chroma_dir = self._usable_chroma(previous, model, dim)
         gen_dir = self.root / f"gen-{gen}"
-        gen_dir.mkdir()
-        client = self.client()
-        col = client.create_collection(
-            collection_name(gen),
-            embedding_function=None,
-            metadata={"embedding_model": model, "dim": dim, "format": FORMAT},
-            configuration={"hnsw": {"space": "cosine"}},
-        )
-        by_id = {r.id: r for r in reviews}
-        batch = min(int(client.get_max_batch_size()), 4096)
-        for lo in range(0, len(passages), batch):
-            chunk = passages[lo : lo + batch]
-            col.add(
-                ids=[p.id for p in chunk],
-                embeddings=vectors[lo : lo + batch],
-                documents=[p.text for p in chunk],
-                metadatas=[
-                    {"review_id": p.review_id, "film": by_id[p.review_id].film} for p in chunk
-                ],
-            )
-        np.save(gen_dir / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
-        np.save(
-            gen_dir / "sentence_vectors.npy",
-            np.ascontiguousarray(sentence_vectors, dtype=np.float32),
-        )
+        gen_dir.mkdir(exist_ok=True)
+        col = self._collection(chroma_dir, gen, model, dim, create=True)
+        batch = min(int(self.client(chroma_dir, gen).get_max_batch_size()), 4096)
+        self._sync_chroma(
+            col, [available[k] for k in dict.fromkeys(k for k, _, _ in rows)],
+            new_keys={v.key for v in new}, other_keys=self._kept_keys(history),
+            available=available, dim=dim, batch=batch,
+        )  # fmt: skip
+        crash_point("after-chroma")
+
         manifest = {
             "format": FORMAT,
             "generation": gen,
             "model": model,
             "dim": dim,
             "chunking": chunking,
-            "reviews": [asdict(r) for r in reviews],
-            "passages": [[p.id, p.review_id, p.index, p.start, p.end] for p in passages],
-            "sentences": [[r.review_id, r.start, r.end] for r in sentences],
-            "passage_sentences": [list(r) for r in passage_sentences],
+            "chroma": chroma_dir,
+            "members": [list(r) for r in rows],
         }
         _atomic_write(gen_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False).encode())
-        head = {"format": FORMAT, "generation": gen, "model": model, "dim": dim}
+        crash_point("before-flip")
+
+        now = time.time()
+        history.append((gen, now))
+        history = self._within_grace(history, now)
+        head = {
+            "format": FORMAT,
+            "generation": gen,
+            "model": model,
+            "dim": dim,
+            "history": [list(h) for h in history],
+        }
         _atomic_write(self.root / _CURRENT, json.dumps(head).encode())
-        log.info("index generation %d is live (%d passages)", gen, len(passages))
-        self._prune(keep={gen, previous.generation if previous else gen})
-        return Snapshot(
-            self.root, gen, model, dim, {r.id: r for r in reviews}, list(passages),
-            list(sentences), list(passage_sentences), chunking,
-        )  # fmt: skip
+        log.info("index generation %d is live (%d reviews; segment %s)", gen, len(rows), seg)
+        crash_point("after-flip")
+        self._prune(history, col, chroma_dir, dim)
+        snap = self._snapshot(gen, manifest, model, dim)
+        stamp = self._stamp()
+        if stamp is not None:
+            with self._mutex:
+                self._cached = (stamp, snap)
+        return snap
+
+    def _write_segment(self, gen: int, new: Sequence[NewVersion], dim: int) -> str:
+        base = self.root / _SEGMENTS
+        base.mkdir(exist_ok=True)
+        name = f"s{gen}-{secrets.token_hex(3)}"
+        versions = []
+        p_lo = s_lo = 0
+        for v in new:
+            versions.append({
+                "key": v.key, "review": _review_json(v.review), "p_lo": p_lo, "s_lo": s_lo,
+                "passages": [list(p) for p in v.passages],
+                "sentences": [list(s) for s in v.sentences],
+            })  # fmt: skip
+            p_lo += len(v.passages)
+            s_lo += len(v.sentences)
+        empty = np.zeros((0, dim), dtype=np.float32)
+        pv = np.concatenate([empty, *(v.passage_vectors for v in new)])
+        sv = np.concatenate([empty, *(v.sentence_vectors for v in new)])
+        if pv.shape != (p_lo, dim) or sv.shape != (s_lo, dim):
+            raise StoreError(f"vectors {pv.shape}/{sv.shape} do not match {p_lo}/{s_lo} rows")
+        _save_npy(base / f"{name}.p.npy", pv)
+        _save_npy(base / f"{name}.s.npy", sv)
+        meta = {"format": FORMAT, "passages": p_lo, "sentences": s_lo, "versions": versions}
+        # Written last: a segment without its .json is an interrupted write, removed by _prune.
+        _atomic_write(base / f"{name}.json", json.dumps(meta, ensure_ascii=False).encode())
+        return name
+
+    def _usable_chroma(self, previous: Snapshot | None, model: str, dim: int) -> str:
+        """The Chroma folder to write to: the live one if it opens, else a fresh one."""
+        if previous is not None and previous.chroma_dir:
+            try:
+                self._collection(previous.chroma_dir, previous.generation, model, dim)
+                return previous.chroma_dir
+            except (StoreError, IndexMismatch) as err:
+                if (
+                    isinstance(err, StoreError)
+                    and "collection" in str(err)
+                    and (self.root / previous.chroma_dir / "chroma.sqlite3").is_file()
+                ):
+                    return previous.chroma_dir  # the database is there: recreate the collection
+                log.warning("%s — starting a new Chroma folder", err)
+        return f"chroma-{secrets.token_hex(3)}"
+
+    def _kept_keys(self, history: Sequence[tuple[int, float]]) -> set[str]:
+        """Keys of the generations the last flip kept (their Chroma rows are still there)."""
+        keys: set[str] = set()
+        for g, _ in history:
+            with contextlib.suppress(StoreError):
+                keys.update(k for k, _, _ in self._manifest(g)["members"])
+        return keys
+
+    def _sync_chroma(
+        self,
+        col: Any,
+        members: Sequence[Version],
+        *,
+        new_keys: set[str],
+        other_keys: set[str],
+        available: dict[str, Version],
+        dim: int,
+        batch: int,
+    ) -> None:
+        """Upsert the rows of the new versions; if Chroma's count then disagrees with what the
+        kept generations need, reconcile row by row (repair after damage or a crash)."""
+        fresh = [v for v in members if v.key in new_keys]
+        self._add_rows(col, fresh, dim, batch, crash=True)
+        need = other_keys | {v.key for v in members}
+        wanted = {k: available[k] for k in need if k in available}
+        expected = sum(len(v.passages) for v in wanted.values())
+        if int(col.count()) == expected:
+            return
+        log.warning("Chroma holds %d rows, expected %d: reconciling", col.count(), expected)
+        want_ids = {cid: v.key for v in wanted.values() for cid in v.chroma_ids()}
+        have: set[str] = set()
+        offset = 0
+        while True:
+            got = col.get(include=[], limit=batch, offset=offset)["ids"]
+            have.update(got)
+            if len(got) < batch:
+                break
+            offset += batch
+        extra = sorted(have - set(want_ids))
+        for lo in range(0, len(extra), batch):
+            col.delete(ids=extra[lo : lo + batch])
+        missing_keys = {want_ids[c] for c in set(want_ids) - have}
+        self._add_rows(col, [wanted[k] for k in sorted(missing_keys)], dim, batch)
+
+    def _add_rows(
+        self, col: Any, versions: Sequence[Version], dim: int, batch: int, crash: bool = False
+    ) -> None:
+        ids: list[str] = []
+        vecs: list[np.ndarray] = []
+        docs: list[str] = []
+        metas: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            if ids:
+                col.upsert(ids=list(ids), embeddings=np.stack(vecs), documents=list(docs),
+                           metadatas=list(metas))  # fmt: skip
+                for buf in (ids, vecs, docs, metas):
+                    buf.clear()
+                if crash:
+                    crash_point("mid-upsert")
+
+        for v in versions:
+            _, pvec, _ = self.segment(v.segment, dim=dim)
+            for n, (s, e, _, _) in enumerate(v.passages):
+                ids.append(f"{v.review.id}:{n}@{v.key}")
+                vecs.append(np.asarray(pvec[v.p_lo + n]))
+                docs.append(v.review.body[s:e])
+                metas.append({"review_id": v.review.id, "film": v.review.film})
+                if len(ids) >= batch:
+                    flush()
+        flush()
+
+    @staticmethod
+    def _within_grace(history: Sequence[tuple[int, float]], now: float) -> list[tuple[int, float]]:
+        """The generations still readable: the live one, and those retired less than grace_s() ago
+        (a generation is retired when the next one is flipped live)."""
+        out = []
+        grace = grace_s()
+        for i, (g, t) in enumerate(history):
+            retired = history[i + 1][1] if i + 1 < len(history) else None
+            if retired is None or now - retired < grace:
+                out.append((g, t))
+        return out
 
     def _generations(self) -> list[int]:
         gens = []
         for p in self.root.glob("gen-*"):
-            try:
+            with contextlib.suppress(ValueError):
                 gens.append(int(p.name.removeprefix("gen-")))
-            except ValueError:
-                continue
         return gens
 
-    def _prune(self, keep: set[int]) -> None:
-        """Drop generations not in `keep` (older ones, and leftovers of interrupted builds)."""
-        client = self.client()
-        names = {collection_name(g) for g in keep}
-        for col in client.list_collections():
-            name = col if isinstance(col, str) else col.name
-            if name.startswith("passages-g") and name not in names:
-                client.delete_collection(name)
+    def _segment_gens(self) -> list[int]:
+        gens = []
+        for p in (self.root / _SEGMENTS).glob("s*-*.json"):
+            with contextlib.suppress(ValueError):
+                gens.append(int(p.name[1:].split("-", 1)[0]))
+        return gens
+
+    def _prune(
+        self, history: Sequence[tuple[int, float]], col: Any, chroma_dir: str, dim: int
+    ) -> None:
+        """Remove what no kept generation uses: old gen folders, their Chroma rows, segments,
+        other Chroma folders, leftovers of interrupted writes."""
+        keep = {g for g, _ in history}
+        kept: list[dict[str, Any]] = []
+        for g in keep:
+            with contextlib.suppress(StoreError):
+                kept.append(self._manifest(g))
+        keys = {k for m in kept for k, _, _ in m["members"]}
+        segments = {s for m in kept for _, _, s in m["members"]}
+        chromas = {m.get("chroma") for m in kept} | {chroma_dir}
+        # Chroma rows of versions no kept generation has (their segments say which rows), when
+        # Chroma holds more rows than the kept versions have.
+        dead: list[str] = []
+        live_rows: dict[str, int] = {}
+        base = self.root / _SEGMENTS
+        for meta in base.glob("*.json"):
+            with contextlib.suppress(StoreError):
+                versions, _, _ = self.segment(meta.stem, dim=dim)
+                for key, v in versions.items():
+                    if key in keys:
+                        live_rows[key] = len(v.passages)
+                    else:
+                        dead.extend(v.chroma_ids())
+        if int(col.count()) > sum(live_rows.values()):
+            for lo in range(0, len(dead), 4096):
+                col.delete(ids=dead[lo : lo + 4096])
         for g in self._generations():
             if g not in keep:
                 shutil.rmtree(self.root / f"gen-{g}", ignore_errors=True)
+        for f in base.iterdir() if base.is_dir() else []:
+            name = f.name.split(".", 1)[0]  # "" for temp files of interrupted writes
+            if name not in segments:
+                f.unlink(missing_ok=True)
+                with self._mutex:
+                    self._segments.pop(name, None)
+        for d in self.root.iterdir():
+            if d.is_dir() and d.name.startswith("chroma") and d.name not in chromas:
+                shutil.rmtree(d, ignore_errors=True)
+        for tmp in self.root.glob(".*"):  # temp files of interrupted atomic writes
+            if tmp.is_file() and not tmp.name.startswith(".probe"):
+                tmp.unlink(missing_ok=True)

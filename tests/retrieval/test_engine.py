@@ -14,6 +14,7 @@ from retrieval.answer.quotes import occurs_in
 from retrieval.embeddings import Embedder
 from retrieval.engine import Engine
 from retrieval.errors import BadQuestion, IndexDirError, IndexMismatch, ReindexBusy, UnknownCritic
+from retrieval.store import IndexStore
 
 REVIEWS = Path(__file__).resolve().parents[2] / "data" / "reviews"
 KEANU = "What did critics say about Keanu's cameo?"
@@ -188,14 +189,12 @@ def test_failed_reindex_leaves_previous_index_usable(
     assert _engine(reviews_dir, index_copy, embedder).index().added == ("new",)
 
 
-def test_one_reindex_at_a_time(engine: Engine) -> None:
-    """A second concurrent reindex is refused with ReindexBusy."""
-    assert engine._indexer._indexing.acquire(blocking=False)
-    try:
-        with pytest.raises(ReindexBusy):
-            engine.index()
-    finally:
-        engine._indexer._indexing.release()
+def test_one_reindex_at_a_time(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reindex waits for the index's writer lock, then names who holds it."""
+    monkeypatch.setenv("REVIEWBOT_INDEX_LOCK_WAIT_S", "0.2")
+    busy = pytest.raises(ReindexBusy, match=rf"pid {os.getpid()} on .* since ")
+    with IndexStore(engine.index_dir).lock(), busy:
+        engine.index()
 
 
 def test_index_built_by_another_model_is_refused_then_rebuilt(

@@ -1,17 +1,49 @@
-"""The on-disk index: generations, CURRENT, and what a snapshot holds."""
+"""The on-disk index: what a snapshot holds; crashes, damage, several processes, disk use — real
+Chroma, real MiniLM, real `reviewbot` processes on a tiny two-review corpus."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from retrieval.embeddings import MODEL_DIM, MODEL_NAME
+from retrieval.embeddings import MODEL_DIM, MODEL_NAME, Embedder
 from retrieval.engine import Engine
-from retrieval.errors import IndexMismatch
-from retrieval.store import IndexStore
+from retrieval.errors import IndexMismatch, ReviewbotError
+from retrieval.store import IndexStore, Rows
+from tests.conftest import MODEL_DIR, ROOT
+
+QUESTION = "What did critics say about the flamethrower scene?"
+HEAT = """---
+id: heat-one
+film: Heat
+year: 1995
+critic: Ann Lee
+---
+
+Michael Mann films Los Angeles at night as a city of glass and sodium light.
+The bank robbery shootout downtown is staggering, loud and precise.
+The flamethrower scene is {word}, and nobody in the audience forgets it.
+Al Pacino and Robert De Niro share one quiet scene in a diner that holds the whole film.
+"""
+WICK = """---
+id: wick-two
+film: "From the World of John Wick: Ballerina"
+critic: Bo Kim
+---
+
+Ana de Armas carries the action with real commitment.
+Keanu Reeves appears for a few minutes and the story stops for him.
+The kitchen fight with plates is the most inventive set piece.
+"""
 
 
 @pytest.fixture
@@ -44,3 +76,268 @@ def test_another_models_index_is_refused(store: IndexStore) -> None:
     (store.root / "CURRENT").write_text(json.dumps({**head, "model": "other/model"}))
     with pytest.raises(IndexMismatch):
         store.current(model=MODEL_NAME, dim=MODEL_DIM)
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it embeds."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.count = inner, 0
+        self.name, self.dim = inner.name, inner.dim
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        self.count += len(texts)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """Two short reviews of two films; heat-one's flamethrower scene is 'clumsy'."""
+    d = tmp_path / "reviews"
+    d.mkdir()
+    (d / "heat.md").write_text(HEAT.format(word="clumsy"))
+    (d / "wick.md").write_text(WICK)
+    return d
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "REVIEWBOT_"))}
+    return {**env, "REVIEWBOT_MODEL_DIR": str(MODEL_DIR), **extra}
+
+
+def reviewbot(
+    corpus: Path, index: Path, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args, "--data", str(corpus), "--index", str(index)],
+        capture_output=True, text=True, env=_env(**env), cwd=ROOT, timeout=120,
+    )  # fmt: skip
+
+
+def _answer(corpus: Path, index: Path, embedder: Embedder) -> str:
+    return Engine(corpus, index, embedder=embedder).ask(QUESTION, use_llm=False).text
+
+
+def _problems(index: Path) -> list[str]:
+    return IndexStore(index).verify(model=MODEL_NAME, dim=MODEL_DIM)
+
+
+def _chroma_rows(index: Path) -> int:
+    import chromadb
+
+    head = json.loads((index / "CURRENT").read_text())
+    manifest = json.loads((index / f"gen-{head['generation']}" / "manifest.json").read_text())
+    client = chromadb.PersistentClient(path=str(index / "segments" / ".." / manifest["chroma"]))
+    try:
+        return int(client.get_collection("passages").count())
+    finally:
+        client.close()
+
+
+def test_rows_gather_across_segments() -> None:
+    """Rows reads ranges of several arrays as one matrix, by int, slice and int array."""
+    a = np.arange(12, dtype=np.float32).reshape(6, 2)
+    b = 100 + np.arange(8, dtype=np.float32).reshape(4, 2)
+    rows = Rows([(a, 1, 2), (b, 0, 3), (a, 3, 2)], 2)
+    whole = np.concatenate([a[1:3], b[0:3], a[3:5]])
+    assert rows.shape == (7, 2) and len(rows) == 7
+    assert np.array_equal(np.asarray(rows), whole)
+    assert np.array_equal(rows[[6, 0, 3]], whole[[6, 0, 3]])
+    assert np.array_equal(rows[-1], whole[-1]) and np.array_equal(rows[2:5], whole[2:5])
+    with pytest.raises(IndexError):
+        rows[7]
+
+
+@pytest.mark.parametrize(
+    "step", ["after-segment", "mid-upsert", "after-chroma", "before-flip", "after-flip"]
+)
+def test_killed_reindex_keeps_answers_and_next_run_repairs(
+    step: str, corpus: Path, tmp_path: Path, embedder: Embedder
+) -> None:
+    """SIGKILL at each step of an incremental reindex: readers keep the previous (or, after
+    the flip, the new) answers, and the next `reviewbot index` leaves a clean, healthy index."""
+    index = tmp_path / "index"
+    Engine(corpus, index, embedder=embedder).index()
+    assert "clumsy" in _answer(corpus, index, embedder)
+    (corpus / "heat.md").write_text(HEAT.format(word="glorious"))
+
+    killed = reviewbot(corpus, index, "index", REVIEWBOT_TEST_CRASH_AT=step)
+    assert killed.returncode == -9, killed.stderr
+    expected = "glorious" if step == "after-flip" else "clumsy"
+    assert expected in _answer(corpus, index, embedder)
+    assert _problems(index) == []
+
+    fixed = reviewbot(corpus, index, "index", "--json", REVIEWBOT_INDEX_GRACE_S="0")
+    assert fixed.returncode == 0, fixed.stderr
+    assert "glorious" in _answer(corpus, index, embedder)
+    assert _problems(index) == []
+    snap = IndexStore(index).current(model=MODEL_NAME, dim=MODEL_DIM)
+    assert snap is not None
+    assert _chroma_rows(index) == len(snap.passages)  # no rows left over from the killed run
+    assert sorted(p.name for p in index.glob("gen-*")) == [f"gen-{snap.generation}"]
+    segments = {s for _, _, s in snap.members}
+    assert {p.name.split(".")[0] for p in (index / "segments").iterdir()} == segments
+
+
+def _truncate_npy(index: Path) -> None:
+    victim = max((index / "segments").glob("*.p.npy"), key=lambda p: p.stat().st_size)
+    victim.write_bytes(victim.read_bytes()[:-700])
+
+
+def _manifest(index: Path) -> Path:
+    gen = json.loads((index / "CURRENT").read_text())["generation"]
+    return index / f"gen-{gen}" / "manifest.json"
+
+
+def _chroma_dir(index: Path) -> Path:
+    return index / json.loads(_manifest(index).read_text())["chroma"]
+
+
+DAMAGE = {
+    "truncated .npy": (_truncate_npy, "damaged"),
+    "chroma.sqlite3 deleted": (lambda i: (_chroma_dir(i) / "chroma.sqlite3").unlink(), "sqlite3"),
+    "chroma folder deleted": (lambda i: __import__("shutil").rmtree(_chroma_dir(i)), "missing"),
+    "CURRENT broken": (lambda i: (i / "CURRENT").write_text('{"generation": '), "CURRENT"),
+    "manifest broken": (lambda i: _manifest(i).write_text("[1, 2"), "manifest.json"),
+    "segment record deleted": (
+        lambda i: next((i / "segments").glob("*.json")).unlink(),
+        ".json is missing",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_damage_is_reported_then_repaired_by_one_index(
+    damage: str,
+    corpus: Path,
+    tmp_path: Path,
+    embedder: Embedder,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Each kind of damage: `index --verify` names it (exit 1), an ask fails with that one
+    line, one `reviewbot index` repairs it, re-embedding only when vectors are gone."""
+    from bot.cli import main
+
+    index = tmp_path / "index"
+    Engine(corpus, index, embedder=embedder).index()
+    damage_fn, words = DAMAGE[damage]
+    damage_fn(index)
+
+    code = main(["index", "--verify", "--index", str(index), "--data", str(corpus)])
+    out = capsys.readouterr().out
+    assert code == 1 and words in out, out
+    assert len(out.strip().splitlines()) == 1
+    with pytest.raises(ReviewbotError, match="reviewbot index"):
+        Engine(corpus, index, embedder=embedder).ask(QUESTION, use_llm=False)
+
+    counting = CountingEmbedder(embedder)
+    Engine(corpus, index, embedder=counting).index()
+    vectors_gone = damage in {"truncated .npy", "segment record deleted"}
+    assert (counting.count > 0) == vectors_gone
+    assert main(["index", "--verify", "--index", str(index), "--data", str(corpus)]) == 0
+    assert "healthy" in capsys.readouterr().out
+    assert "clumsy" in _answer(corpus, index, embedder)
+
+
+def _du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def test_disk_use_flat_over_50_reindexes(
+    corpus: Path, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """50 reindexes, each with a changed review: no leaked Chroma segment folder, generation
+    or segment; the files besides chroma.sqlite3 end the size they had after the first change,
+    and chroma.sqlite3 grows only by Chroma's own log (purged every 1,000 records)."""
+    monkeypatch.setenv("REVIEWBOT_INDEX_GRACE_S", "0")
+    index = tmp_path / "index"
+    engine = Engine(corpus, index, embedder=embedder)
+    sizes = []
+    for n in range(50):
+        (corpus / "heat.md").write_text(HEAT.format(word=f"take {n:02}"))
+        assert engine.index().changed == (("heat-one",) if n else ())
+        sqlite = sum(p.stat().st_size for p in index.glob("chroma-*/chroma.sqlite3"))
+        sizes.append((_du(index) - sqlite, sqlite))
+    assert sizes[-1][0] - sizes[1][0] < 64, sizes  # generation numbers gain digits
+    # ≤ 1,000 log records of a 384-d float32 vector and its text: 2 MB over the first build's.
+    assert sizes[-1][1] <= sizes[0][1] + 2_000_000, sizes
+    chroma = list(index.glob("chroma-*"))
+    assert len(chroma) == 1 and len(list(index.glob("gen-*"))) == 1
+    assert len([d for d in chroma[0].iterdir() if d.is_dir()]) == 1  # one HNSW segment folder
+    assert len(list((index / "segments").glob("*.json"))) == 2
+    assert _problems(index) == []
+
+
+WRITER = """
+import sys, pathlib
+from retrieval.engine import Engine
+from retrieval.onnx_embedding import default_embedder
+corpus, index, model, template = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+engine = Engine(corpus, pathlib.Path(index), embedder=default_embedder(pathlib.Path(model)))
+for n in range(10):
+    (corpus / "heat.md").write_text(template.format(word=f"glorious {n}"))
+    print(engine.index().summary_line(), flush=True)
+"""
+
+
+def test_reader_keeps_answering_while_another_process_reindexes_10_times(
+    corpus: Path, tmp_path: Path, embedder: Embedder
+) -> None:
+    """A long-lived engine answers in a loop, error-free, while another process reindexes 10
+    times (grace 0: old generations are deleted at once); it ends on the last generation."""
+    index = tmp_path / "index"
+    reader = Engine(corpus, index, embedder=embedder)
+    reader.index()
+    errors: list[BaseException] = []
+    seen: set[int] = set()
+    done = threading.Event()
+
+    def ask_forever() -> None:
+        while not done.is_set():
+            try:
+                reader.ask(QUESTION, use_llm=False)
+                reader.ask("What about the kitchen fight?", use_llm=False)
+                snap = reader.snapshot()
+                assert snap is not None
+                seen.add(snap.generation)
+            except BaseException as err:  # any failure is the finding
+                errors.append(err)
+                return
+
+    thread = threading.Thread(target=ask_forever)
+    thread.start()
+    try:
+        writer = subprocess.run(
+            [sys.executable, "-c", WRITER, str(corpus), str(index), str(MODEL_DIR), HEAT],
+            capture_output=True, text=True, env=_env(REVIEWBOT_INDEX_GRACE_S="0"), cwd=ROOT,
+            timeout=180,
+        )  # fmt: skip
+        time.sleep(0.5)
+    finally:
+        done.set()
+        thread.join(60)
+    assert writer.returncode == 0, writer.stderr
+    assert writer.stdout.count("1 changed") == 10
+    assert errors == []
+    assert len(seen) >= 2
+    assert "glorious 9" in reader.ask(QUESTION, use_llm=False).text
+
+
+def test_two_concurrent_index_runs_both_succeed(corpus: Path, tmp_path: Path) -> None:
+    """Two `reviewbot index` started together both exit 0: one builds, the other waits for the
+    lock and then finds nothing to do."""
+    index = tmp_path / "index"
+    args = [sys.executable, "-m", "bot.cli", "index", "--json", "--data", str(corpus), "--index"]
+    pipe = subprocess.PIPE
+    procs = [
+        subprocess.Popen([*args, str(index)], stdout=pipe, stderr=pipe, text=True, env=_env())
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    added = sorted(len(json.loads(out)["added"]) for out, _ in results)
+    assert added == [0, 2]
+    assert _problems(index) == []
