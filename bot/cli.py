@@ -128,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--no-llm", action="store_true", help="answer extractively even with an LLM")
 
     sub.add_parser("critics", parents=[common], help="list every review and its critic")
+    sub.add_parser("films", parents=[common], help="list the indexed films and their reviews")
 
     summary = sub.add_parser("summary", parents=[common], help="summarise one critic's review")
     summary.add_argument("critic", help="review id or display name (case-insensitive)")

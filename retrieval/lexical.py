@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -84,6 +85,28 @@ class LexicalIndex:
         if self._n:
             self._bm25.index([terms(t) for t in texts], show_progress=False)
         self._vocab: dict[str, int] = dict(self._bm25.vocab_dict) if self._n else {}
+
+    def save(self, path: Path) -> None:
+        """Write the index to the folder `path` (bm25s' own format: .npy postings + JSON)."""
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "count").write_text(str(self._n))
+        if self._n:
+            self._bm25.save(str(path), show_progress=False)
+
+    @classmethod
+    def load(cls, path: Path, n: int) -> LexicalIndex:
+        """An index saved by `save` over `n` passages; the postings are memory-mapped, so
+        opening costs the vocabulary, not the passages. Raises ValueError if it does not fit."""
+        stored = int((path / "count").read_text())
+        if stored != n:
+            raise ValueError(f"BM25 index at {path} covers {stored} passages, not {n}")
+        self = cls.__new__(cls)
+        self._n = n
+        self._bm25 = (
+            bm25s.BM25.load(str(path), mmap=True, show_progress=False) if n else bm25s.BM25()
+        )
+        self._vocab = dict(self._bm25.vocab_dict) if n else {}
+        return self
 
     def __len__(self) -> int:
         return self._n

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import stance
-from .lexical import _QUERY_STOP, LexicalIndex, terms
+from .lexical import _QUERY_STOP, terms
 from .models import Passage, ScoredPassage
 from .store import Snapshot
 
@@ -93,7 +93,7 @@ class Searcher:
         self._open_collection = open_collection
         self._collection: Any = None
         self._lock = threading.Lock()
-        self.lexical = LexicalIndex([p.text for p in snapshot.passages])
+        self.lexical = snapshot.lexical()  # BM25 saved with the generation (memory-mapped)
         self._row = snapshot.row_of
         self._vocabulary: list[str] | None = None
 

@@ -55,12 +55,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import IndexDirError, IndexMismatch, ReindexBusy, StoreError
 from .models import Passage, Review
+
+if TYPE_CHECKING:
+    from .films import Film
+    from .lexical import LexicalIndex
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +226,17 @@ class Snapshot:
     def gen_dir(self) -> Path:
         return self.root / f"gen-{self.generation}"
 
+    def lexical(self) -> LexicalIndex:
+        """This generation's BM25 index: loaded (memory-mapped) from gen-N/bm25, or rebuilt
+        from the passages with a warning when that is missing or damaged."""
+        from .lexical import LexicalIndex
+
+        try:
+            return LexicalIndex.load(self.gen_dir / "bm25", len(self.passages))
+        except (OSError, ValueError, KeyError) as err:
+            log.warning("BM25 of generation %d unusable (%s): rebuilding", self.generation, err)
+            return LexicalIndex([p.text for p in self.passages])
+
     def sentence_text(self, j: int) -> str:
         ref = self.sentences[j]
         return self.reviews[ref.review_id].body[ref.start : ref.end]
@@ -230,6 +245,19 @@ class Snapshot:
     def reviews_by_name(self) -> tuple[Review, ...]:
         """Every review, sorted by display name (then id): computed once per generation."""
         return tuple(sorted(self.reviews.values(), key=lambda r: (r.display_name.lower(), r.id)))
+
+    @cached_property
+    def films(self) -> list[Film]:
+        """Every film of this generation, by title, with its review ids and aliases."""
+        from .films import films
+
+        return films(self.reviews.values())
+
+    def match_film(self, text: str) -> list[Film]:
+        """The films `text` names (title, subtitle or alias; whole words, any case)."""
+        from .films import match_film
+
+        return match_film(text, self.films)
 
     @cached_property
     def row_of(self) -> dict[str, int]:
@@ -649,6 +677,9 @@ class IndexStore:
         found: set[str] = set()
         for lo in range(0, len(wanted), 5000):
             found.update(col.get(ids=wanted[lo : lo + 5000], include=[])["ids"])
+        lexical = self._lexical_problem(snap)
+        if lexical:
+            problems.append(lexical)
         if len(found) < len(wanted):
             problems.append(
                 f"index at {self.root}: Chroma lacks {len(wanted) - len(found)} of generation "
@@ -683,13 +714,17 @@ class IndexStore:
         return found
 
     def healthy(self, snapshot: Snapshot) -> bool:
-        """Cheap check of what `current` does not read: the Chroma collection and its count."""
+        """Cheap check of what `current` does not read: the Chroma collection and its count,
+        the BM25 index."""
         try:
             self.collection(snapshot)
         except (StoreError, IndexMismatch) as err:
             log.warning("%s", err)
             return False
-        return True
+        problem = self._lexical_problem(snapshot)
+        if problem:
+            log.warning("%s", problem)
+        return problem is None
 
     def tidy(self, snapshot: Snapshot) -> None:
         """Remove what no generation within the grace period uses (after an interrupted
@@ -763,6 +798,8 @@ class IndexStore:
             "chroma": chroma_dir,
             "members": [list(r) for r in rows],
         }
+        snap = self._snapshot(gen, manifest, model, dim)
+        self._write_lexical(snap)
         _atomic_write(gen_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False).encode())
         crash_point("before-flip")
 
@@ -780,12 +817,30 @@ class IndexStore:
         log.info("index generation %d is live (%d reviews; segment %s)", gen, len(rows), seg)
         crash_point("after-flip")
         self._prune(history, col, chroma_dir, dim)
-        snap = self._snapshot(gen, manifest, model, dim)
         stamp = self._stamp()
         if stamp is not None:
             with self._mutex:
                 self._cached = (stamp, snap)
         return snap
+
+    def _write_lexical(self, snap: Snapshot) -> None:
+        from .lexical import LexicalIndex
+
+        target = snap.gen_dir / "bm25"
+        shutil.rmtree(target, ignore_errors=True)
+        LexicalIndex([p.text for p in snap.passages]).save(target)
+
+    def _lexical_problem(self, snap: Snapshot) -> str | None:
+        from .lexical import LexicalIndex
+
+        try:
+            LexicalIndex.load(snap.gen_dir / "bm25", len(snap.passages))
+        except (OSError, ValueError, KeyError) as err:
+            return (
+                f"index at {self.root}: gen-{snap.generation}/bm25 is unusable "
+                f"({type(err).__name__}: {err}); {_REPAIR}"
+            )
+        return None
 
     def _write_segment(self, gen: int, new: Sequence[NewVersion], dim: int) -> str:
         base = self.root / _SEGMENTS

@@ -20,30 +20,9 @@ from retrieval.engine import Engine
 from retrieval.errors import IndexMismatch, ReviewbotError
 from retrieval.store import IndexStore, Rows
 from tests.conftest import MODEL_DIR, ROOT
+from tests.retrieval.conftest import HEAT
 
 QUESTION = "What did critics say about the flamethrower scene?"
-HEAT = """---
-id: heat-one
-film: Heat
-year: 1995
-critic: Ann Lee
----
-
-Michael Mann films Los Angeles at night as a city of glass and sodium light.
-The bank robbery shootout downtown is staggering, loud and precise.
-The flamethrower scene is {word}, and nobody in the audience forgets it.
-Al Pacino and Robert De Niro share one quiet scene in a diner that holds the whole film.
-"""
-WICK = """---
-id: wick-two
-film: "From the World of John Wick: Ballerina"
-critic: Bo Kim
----
-
-Ana de Armas carries the action with real commitment.
-Keanu Reeves appears for a few minutes and the story stops for him.
-The kitchen fight with plates is the most inventive set piece.
-"""
 
 
 @pytest.fixture
@@ -91,16 +70,6 @@ class CountingEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.inner.embed_query(text)
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    """Two short reviews of two films; heat-one's flamethrower scene is 'clumsy'."""
-    d = tmp_path / "reviews"
-    d.mkdir()
-    (d / "heat.md").write_text(HEAT.format(word="clumsy"))
-    (d / "wick.md").write_text(WICK)
-    return d
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -206,6 +175,7 @@ DAMAGE = {
         lambda i: next((i / "segments").glob("*.json")).unlink(),
         ".json is missing",
     ),
+    "BM25 deleted": (lambda i: __import__("shutil").rmtree(_manifest(i).parent / "bm25"), "bm25"),
 }
 
 
@@ -218,7 +188,8 @@ def test_damage_is_reported_then_repaired_by_one_index(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Each kind of damage: `index --verify` names it (exit 1), an ask fails with that one
-    line, one `reviewbot index` repairs it, re-embedding only when vectors are gone."""
+    line (a lost BM25 index is rebuilt in memory instead), one `reviewbot index` repairs it,
+    re-embedding only when vectors are gone."""
     from bot.cli import main
 
     index = tmp_path / "index"
@@ -230,8 +201,11 @@ def test_damage_is_reported_then_repaired_by_one_index(
     out = capsys.readouterr().out
     assert code == 1 and words in out, out
     assert len(out.strip().splitlines()) == 1
-    with pytest.raises(ReviewbotError, match="reviewbot index"):
-        Engine(corpus, index, embedder=embedder).ask(QUESTION, use_llm=False)
+    if damage == "BM25 deleted":
+        assert "clumsy" in _answer(corpus, index, embedder)
+    else:
+        with pytest.raises(ReviewbotError, match="reviewbot index"):
+            Engine(corpus, index, embedder=embedder).ask(QUESTION, use_llm=False)
 
     counting = CountingEmbedder(embedder)
     Engine(corpus, index, embedder=counting).index()
