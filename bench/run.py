@@ -397,7 +397,7 @@ def scale(
     if res.returncode != 0:
         raise RuntimeError(f"bench.scale failed:\n{res.stderr[-3000:]}")
     measured = json.loads(res.stdout.strip().splitlines()[-1])
-    chroma_mb = du_mb(index / "chroma") if (index / "chroma").exists() else 0.0
+    chroma_mb = sum(du_mb(d) for d in index.glob("chroma*"))
     return {**built, **measured, "disk_mb": du_mb(index), "chroma_mb": chroma_mb}
 
 

@@ -154,12 +154,19 @@ class Indexer:
         return out
 
     def _vectors(self, texts: list[str], on_progress: Progress | None) -> np.ndarray:
+        """Vectors of `texts` (row-aligned). Each distinct text is embedded once (a one-sentence
+        passage is its sentence), longest first in batches of similar length so that little of
+        each batch is padding (MiniLM's cost grows with the longest text of a batch)."""
         embedder = self._embedder()
-        parts = []
-        for lo in range(0, len(texts), EMBED_BATCH):
+        unique = list(dict.fromkeys(texts))
+        order = sorted(range(len(unique)), key=lambda i: -len(unique[i]))
+        found = np.zeros((len(unique), embedder.dim), dtype=np.float32)
+        for lo in range(0, len(order), EMBED_BATCH):
             if on_progress:
-                on_progress("embedding", lo, len(texts))
-            parts.append(np.asarray(embedder.embed_documents(texts[lo : lo + EMBED_BATCH])))
+                on_progress("embedding", lo, len(order))
+            idx = order[lo : lo + EMBED_BATCH]
+            found[idx] = np.asarray(embedder.embed_documents([unique[i] for i in idx]))
         if on_progress:
-            on_progress("embedding", len(texts), len(texts))
-        return np.concatenate(parts).astype(np.float32)
+            on_progress("embedding", len(order), len(order))
+        row = {t: i for i, t in enumerate(unique)}
+        return found[[row[t] for t in texts]] if texts else found

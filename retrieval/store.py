@@ -293,7 +293,12 @@ class GenerationView:
         return len(self._snap.passages)
 
     def query(
-        self, *, query_embeddings: Any, n_results: int, include: Sequence[str] = ("distances",)
+        self,
+        *,
+        query_embeddings: Any,
+        n_results: int,
+        include: Sequence[str] = ("distances",),
+        where: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         own = self._snap.row_of_chroma_id
         passages = self._snap.passages
@@ -302,8 +307,9 @@ class GenerationView:
         ask = min(total, want + 16)
         while True:
             res = self._col.query(
-                query_embeddings=query_embeddings, n_results=max(ask, 1), include=["distances"]
-            )
+                query_embeddings=query_embeddings, n_results=max(ask, 1), include=["distances"],
+                where=where,
+            )  # fmt: skip
             ids: list[list[str]] = []
             dists: list[list[float]] = []
             for qids, qd in zip(res["ids"], res["distances"], strict=True):
