@@ -772,16 +772,19 @@ class IndexStore:
             if (self.root / f"gen-{g}").is_dir()
         ]
         gen = max([0, *(g for g, _ in history), *self._generations(), *self._segment_gens()]) + 1
-        seg = self._write_segment(gen, new, dim) if new else None
+        carried = self._carry(members, {v.key for v in new}, dim)
+        written = [*new, *carried]
+        seg = self._write_segment(gen, written, dim) if written else None
         crash_point("after-segment")
 
         available = self.intact_versions(dim=dim)
+        in_seg = {v.key for v in written}
         rows: list[tuple[str, str, str]] = []
         for review, key in members:
             v = available.get(key)
             if v is None:
                 raise StoreError(f"review version {key} ({review.id}) is not stored")
-            rows.append((key, review.path, v.segment))
+            rows.append((key, review.path, seg if seg and key in in_seg else v.segment))
 
         chroma_dir = self._usable_chroma(previous, model, dim)
         gen_dir = self.root / f"gen-{gen}"
@@ -828,6 +831,26 @@ class IndexStore:
             with self._mutex:
                 self._cached = (stamp, snap)
         return snap
+
+    def _carry(
+        self, members: Sequence[tuple[Review, str]], fresh: set[str], dim: int
+    ) -> list[NewVersion]:
+        """Compaction: the versions the new generation keeps from segments that are at most
+        half in use, copied (not re-embedded) into the new segment so the old ones can go."""
+        available = self.intact_versions(dim=dim)
+        keep = [available[k] for _, k in members if k in available and k not in fresh]
+        live: dict[str, int] = {}
+        for v in keep:
+            live[v.segment] = live.get(v.segment, 0) + len(v.passages)
+        out = []
+        for v in keep:
+            _, pvec, svec = self.segment(v.segment, dim=dim)
+            if live[v.segment] * 2 > len(pvec):
+                continue
+            pv = np.asarray(pvec[v.p_lo : v.p_lo + len(v.passages)])
+            sv = np.asarray(svec[v.s_lo : v.s_lo + len(v.sentences)])
+            out.append(NewVersion(v.key, v.review, v.passages, v.sentences, pv, sv))
+        return out
 
     def _write_lexical(self, snap: Snapshot) -> None:
         from .lexical import LexicalIndex

@@ -241,7 +241,8 @@ def test_disk_use_flat_over_50_reindexes(
     chroma = list(index.glob("chroma-*"))
     assert len(chroma) == 1 and len(list(index.glob("gen-*"))) == 1
     assert len([d for d in chroma[0].iterdir() if d.is_dir()]) == 1  # one HNSW segment folder
-    assert len(list((index / "segments").glob("*.json"))) == 2
+    # Compaction: a segment at most half in use is copied into the next one, so one is left.
+    assert len(list((index / "segments").glob("*.json"))) == 1
     assert _problems(index) == []
 
 
