@@ -25,7 +25,7 @@ import numpy as np
 from .chunking import CHUNKING, chunk_review
 from .corpus import load_corpus
 from .embeddings import MODEL_MAX_TOKENS, Embedder, WordPieceCounter
-from .errors import IndexMismatch, StoreError
+from .errors import IndexMismatch, ReindexBusy, StoreError
 from .models import IndexReport, Review
 from .store import IndexStore, NewVersion, Snapshot, version_key
 
@@ -51,6 +51,9 @@ class Indexer:
         self._on_built = on_built
         self._counter: WordPieceCounter | None = None
         self._counter_lock = threading.Lock()
+        # A second reindex asked of this same process (a double /reindex) is refused at once;
+        # one from another process waits for the index's lock (IndexStore.lock).
+        self._running = threading.Lock()
 
     def ensure_index(self, on_progress: Progress | None = None) -> IndexReport | None:
         """Build the index if there is none yet; returns the report when it built one."""
@@ -65,9 +68,15 @@ class Indexer:
         """Bring the index in line with the review files; incremental, atomic, self-repairing.
 
         Holds the index's writer lock, waiting up to `wait_s` (default: store.lock_wait_s()) for
-        another process's reindex; ReindexBusy names the holder when that runs out."""
-        with self._store.lock(wait_s):
-            return self._index(on_progress)
+        another process's reindex; ReindexBusy names the holder when that runs out, and at once
+        when this process is already reindexing."""
+        if not self._running.acquire(blocking=False):
+            raise ReindexBusy(self._store.busy_message(0))
+        try:
+            with self._store.lock(wait_s):
+                return self._index(on_progress)
+        finally:
+            self._running.release()
 
     def _index(self, on_progress: Progress | None) -> IndexReport:
         from .embeddings import MODEL_DIM, MODEL_NAME

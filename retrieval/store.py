@@ -362,6 +362,7 @@ class IndexStore:
         self._segments: dict[str, tuple[dict[str, Version], np.ndarray, np.ndarray]] = {}
         self._cached: tuple[tuple[int, int, int], Snapshot] | None = None
         self._mutex = threading.RLock()
+        self._loading = threading.Lock()
         self._locked = False
 
     # -- locking -------------------------------------------------------------------------------
@@ -382,7 +383,7 @@ class IndexStore:
                     if err.errno not in (errno.EWOULDBLOCK, errno.EACCES):
                         raise
                 if time.monotonic() >= deadline:
-                    raise ReindexBusy(self._busy_message(path, wait)) from None
+                    raise ReindexBusy(self.busy_message(wait)) from None
                 time.sleep(0.05)
             holder = {
                 "pid": os.getpid(),
@@ -400,9 +401,10 @@ class IndexStore:
         finally:
             os.close(fd)  # closing the descriptor releases the flock
 
-    def _busy_message(self, path: Path, waited: float) -> str:
+    def busy_message(self, waited: float) -> str:
+        """'A reindex is already running (pid …, host, since …)', read from the lock file."""
         try:
-            holder = json.loads(path.read_text("utf-8") or "{}")
+            holder = json.loads((self.root / _LOCK).read_text("utf-8") or "{}")
         except (OSError, ValueError):
             holder = {}
         who = (
@@ -410,10 +412,8 @@ class IndexStore:
             if holder
             else "another process"
         )
-        return (
-            f"A reindex is already running ({who}); waited {waited:g}s — try again when it has "
-            "finished."
-        )
+        waited_s = f"; waited {waited:g}s" if waited else ""
+        return f"A reindex is already running ({who}){waited_s} — try again when it has finished."
 
     # -- reading -------------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -447,17 +447,19 @@ class IndexStore:
                 self._check_model(cached[1].model, cached[1].dim, model, dim)
                 return cached[1]
             try:
-                snap = self._load(model=model, dim=dim)
+                with self._loading:  # one thread loads a new generation; the others reuse it
+                    cached = self._cached
+                    if cached is not None and cached[0] == stamp:
+                        return cached[1]
+                    snap = self._load(model=model, dim=dim)
+                    if snap is not None:
+                        self._cached = (stamp, snap)
             except (StoreError, FileNotFoundError) as err:
                 if self._stamp() != stamp:
                     continue  # a writer flipped (and pruned) while we read: read the new one
                 if isinstance(err, FileNotFoundError):
                     raise StoreError(f"index at {self.root}: {err}; {_REPAIR}") from None
                 raise
-            if snap is None:
-                return None
-            with self._mutex:
-                self._cached = (stamp, snap)
             return snap
         raise StoreError(f"index at {self.root} keeps changing under this reader; try again")
 

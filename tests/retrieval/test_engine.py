@@ -178,7 +178,8 @@ def test_failed_reindex_leaves_previous_index_usable(
     reviews_dir: Path, index_copy: Path, embedder: Embedder
 ) -> None:
     """A build that dies mid-way changes nothing readers see."""
-    (reviews_dir / "new.md").write_text("---\nfilm: Other\n---\n" + "A new review. " * 50)
+    body = " ".join(f"Sentence {i} of a new review." for i in range(50))  # distinct texts
+    (reviews_dir / "new.md").write_text("---\nfilm: Other\n---\n" + body)
     dying = _engine(reviews_dir, index_copy, CountingEmbedder(embedder, fail_after=3))
     with pytest.raises(RuntimeError):
         dying.index()
