@@ -1,5 +1,8 @@
 """The on-disk index, shared by every process that opens it (a bot, `reviewbot` runs).
 
+Long because the write protocol (segment → Chroma → manifest → flip → prune), the checks made on
+opening and the repairs a reindex makes depend on one another and are read together.
+
 Layout of an index folder (format 3):
 
     LOCK                    flock'ed by the one process writing; holds its pid, host and start
@@ -39,7 +42,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -51,20 +53,29 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from .errors import IndexDirError, IndexMismatch, ReindexBusy, StoreError
 from .models import Passage, Review
+from .snapshot import (
+    GenerationView,
+    NewVersion,
+    Rows,
+    SentenceRef,
+    Snapshot,
+    Version,
+    version_key,
+)
 
-if TYPE_CHECKING:
-    from .films import Film
-    from .lexical import LexicalIndex
+__all__ = [
+    "GenerationView", "IndexStore", "NewVersion", "Rows", "SentenceRef", "Snapshot", "Version",
+    "version_key",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -94,231 +105,6 @@ def crash_point(name: str) -> None:
     if os.environ.get("REVIEWBOT_TEST_CRASH_AT") == name:
         log.warning("REVIEWBOT_TEST_CRASH_AT=%s: killing the process", name)
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-def version_key(review: Review, chunking: str, model: str) -> str:
-    """The stored version of `review`: same file content, chunking and model → same key."""
-    raw = "\0".join((review.id, review.content_hash, chunking, model))
-    return hashlib.sha256(raw.encode()).hexdigest()[:20]
-
-
-@dataclass(frozen=True)
-class SentenceRef:
-    review_id: str
-    start: int
-    end: int
-
-
-class Rows:
-    """Row ranges of several memory-mapped (n, dim) arrays, read as one array.
-
-    Supports what readers do with a vector matrix: `len`, `.shape`, and indexing by an int, a
-    slice, or an array of ints (a gather; each underlying file is touched once per call)."""
-
-    def __init__(self, parts: Sequence[tuple[np.ndarray, int, int]], dim: int) -> None:
-        merged: list[list[Any]] = []  # [array, lo, n], adjacent ranges of one array coalesced
-        for arr, lo, n in parts:
-            if n <= 0:
-                continue
-            if merged and merged[-1][0] is arr and merged[-1][1] + merged[-1][2] == lo:
-                merged[-1][2] += n
-            else:
-                merged.append([arr, lo, n])
-        self._arrays: list[np.ndarray] = []
-        which: list[int] = []
-        for arr, _, _ in merged:
-            for i, a in enumerate(self._arrays):
-                if a is arr:
-                    which.append(i)
-                    break
-            else:
-                which.append(len(self._arrays))
-                self._arrays.append(arr)
-        self._which = np.asarray(which, dtype=np.int64)
-        self._lo = np.asarray([m[1] for m in merged], dtype=np.int64)
-        counts = np.asarray([m[2] for m in merged], dtype=np.int64)
-        self._start = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
-        self.shape = (int(counts.sum()), dim)
-        self.dtype = np.dtype(np.float32)
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        out = self[np.arange(len(self))]
-        return out.astype(dtype) if dtype is not None else out
-
-    def __getitem__(self, index: Any) -> np.ndarray:
-        n, dim = self.shape
-        if isinstance(index, (int, np.integer)):
-            i = int(index) + (n if index < 0 else 0)
-            if not 0 <= i < n:
-                raise IndexError(f"row {index} out of range for {n} rows")
-            return self[np.asarray([i])][0]
-        if isinstance(index, slice):
-            index = np.arange(*index.indices(n))
-        idx = np.asarray(index, dtype=np.int64)
-        flat = idx.reshape(-1)
-        if flat.size and (flat.min() < -n or flat.max() >= n):
-            raise IndexError(f"rows out of range for {n} rows")
-        flat = np.where(flat < 0, flat + n, flat)
-        out = np.empty((flat.size, dim), dtype=np.float32)
-        if flat.size:
-            ext = np.searchsorted(self._start, flat, side="right") - 1
-            local = self._lo[ext] + flat - self._start[ext]
-            arr_of = self._which[ext]
-            for a in np.unique(arr_of):
-                sel = arr_of == a
-                out[sel] = self._arrays[int(a)][local[sel]]
-        return out.reshape((*idx.shape, dim))
-
-
-@dataclass(frozen=True)
-class Version:
-    """One stored version of a review: its chunks and where its vectors live in a segment."""
-
-    key: str
-    review: Review
-    segment: str
-    p_lo: int  # first row of its passages in the segment's passage vectors
-    s_lo: int  # first row of its sentences in the segment's sentence vectors
-    passages: tuple[tuple[int, int, int, int], ...]  # start, end, first sentence, end sentence
-    sentences: tuple[tuple[int, int], ...]  # start, end in review.body
-
-    def chroma_ids(self) -> list[str]:
-        return [f"{self.review.id}:{i}@{self.key}" for i in range(len(self.passages))]
-
-
-@dataclass(frozen=True)
-class NewVersion:
-    """A review version a reindex has just chunked and embedded."""
-
-    key: str
-    review: Review
-    passages: Sequence[tuple[int, int, int, int]]
-    sentences: Sequence[tuple[int, int]]
-    passage_vectors: np.ndarray
-    sentence_vectors: np.ndarray
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """One finished generation of the index, as readers see it (immutable)."""
-
-    root: Path
-    generation: int
-    model: str
-    dim: int
-    reviews: dict[str, Review]
-    passages: list[Passage]
-    # Sentence j is reviews[sentences[j].review_id].body[start:end]; passage i is made of
-    # sentences passage_sentences[i][0] up to (not including) passage_sentences[i][1].
-    sentences: list[SentenceRef]
-    passage_sentences: list[tuple[int, int]]
-    chunking: str = ""
-    vectors: Any = None  # Rows (n_passages, dim): passage i's vector is vectors[i]
-    sentence_vectors: Any = None  # Rows (n_sentences, dim)
-    chroma_dir: str = ""
-    keys: dict[str, str] = field(default_factory=dict)  # review id → version key
-    members: tuple[tuple[str, str, str], ...] = ()  # (key, path, segment) in order
-
-    @property
-    def gen_dir(self) -> Path:
-        return self.root / f"gen-{self.generation}"
-
-    def lexical(self) -> LexicalIndex:
-        """This generation's BM25 index: loaded (memory-mapped) from gen-N/bm25, or rebuilt
-        from the passages with a warning when that is missing or damaged."""
-        from .lexical import LexicalIndex
-
-        try:
-            return LexicalIndex.load(self.gen_dir / "bm25", len(self.passages))
-        except (OSError, ValueError, KeyError) as err:
-            log.warning("BM25 of generation %d unusable (%s): rebuilding", self.generation, err)
-            return LexicalIndex([p.text for p in self.passages])
-
-    def sentence_text(self, j: int) -> str:
-        ref = self.sentences[j]
-        return self.reviews[ref.review_id].body[ref.start : ref.end]
-
-    @cached_property
-    def reviews_by_name(self) -> tuple[Review, ...]:
-        """Every review, sorted by display name (then id): computed once per generation."""
-        return tuple(sorted(self.reviews.values(), key=lambda r: (r.display_name.lower(), r.id)))
-
-    @cached_property
-    def films(self) -> list[Film]:
-        """Every film of this generation, by title, with its review ids and aliases."""
-        from .films import films
-
-        return films(self.reviews.values())
-
-    def match_film(self, text: str) -> list[Film]:
-        """The films `text` names (title, subtitle or alias; whole words, any case)."""
-        from .films import match_film
-
-        return match_film(text, self.films)
-
-    @cached_property
-    def row_of(self) -> dict[str, int]:
-        """Passage id → row."""
-        return {p.id: i for i, p in enumerate(self.passages)}
-
-    @cached_property
-    def row_of_chroma_id(self) -> dict[str, int]:
-        """Chroma row id (`<passage id>@<version key>`) → row, for this generation's rows only."""
-        return {f"{p.id}@{self.keys[p.review_id]}": i for i, p in enumerate(self.passages)}
-
-    @cached_property
-    def rows_by_review(self) -> dict[str, np.ndarray]:
-        rows: dict[str, list[int]] = {}
-        for i, p in enumerate(self.passages):
-            rows.setdefault(p.review_id, []).append(i)
-        return {rid: np.asarray(ix, dtype=np.int64) for rid, ix in rows.items()}
-
-
-class GenerationView:
-    """The shared Chroma collection as one generation sees it: `query` returns only that
-    generation's rows (as passage ids), fetching more when other versions' rows crowd them out."""
-
-    def __init__(self, collection: Any, snapshot: Snapshot) -> None:
-        self._col = collection
-        self._snap = snapshot
-
-    @property
-    def name(self) -> str:
-        return str(self._col.name)
-
-    def count(self) -> int:
-        return len(self._snap.passages)
-
-    def query(
-        self,
-        *,
-        query_embeddings: Any,
-        n_results: int,
-        include: Sequence[str] = ("distances",),
-        where: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        own = self._snap.row_of_chroma_id
-        passages = self._snap.passages
-        want = min(n_results, len(own))
-        total = int(self._col.count())
-        ask = min(total, want + 16)
-        while True:
-            res = self._col.query(
-                query_embeddings=query_embeddings, n_results=max(ask, 1), include=["distances"],
-                where=where,
-            )  # fmt: skip
-            ids: list[list[str]] = []
-            dists: list[list[float]] = []
-            for qids, qd in zip(res["ids"], res["distances"], strict=True):
-                kept = [(passages[own[c]].id, d) for c, d in zip(qids, qd, strict=True) if c in own]
-                ids.append([pid for pid, _ in kept[:want]])
-                dists.append([d for _, d in kept[:want]])
-            if all(len(q) >= want for q in ids) or ask >= total:
-                return {"ids": ids, "distances": dists}
-            ask = min(total, ask * 4)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
