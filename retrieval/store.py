@@ -54,6 +54,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,9 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+_REVIEW_FIELDS = frozenset(f.name for f in dataclass_fields(Review))
 
 
 def _review_json(review: Review) -> dict[str, Any]:
@@ -326,7 +330,14 @@ class IndexStore:
             arrays.append(arr)
         versions = {}
         for v in meta.get("versions", []):
-            review = Review(**{**v["review"], "path": ""})
+            # JSON lists back to tuples (a list-valued field such as aliases would make the
+            # frozen Review unhashable); fields this reviewbot does not know are dropped.
+            fields: dict[str, Any] = {
+                k: tuple(x) if isinstance(x, list) else x
+                for k, x in v["review"].items()
+                if k in _REVIEW_FIELDS
+            }
+            review = Review(**{**fields, "path": ""})
             versions[v["key"]] = Version(
                 v["key"], review, name, int(v["p_lo"]), int(v["s_lo"]),
                 tuple(tuple(p) for p in v["passages"]),
