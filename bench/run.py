@@ -721,14 +721,17 @@ def design_notes(r: dict[str, Any]) -> list[str]:
                 "step's per-question work over the scope does not yet."
             )
         notes.append(
-            f"Opening a {big['passages']:,}-passage index takes {big['open_s']:.1f} s (BM25 "
-            "index built from the passage texts at open, manifest JSON); a bot pays it once."
+            f"Opening a {big['passages']:,}-passage index takes {big['open_s']:.1f} s: the "
+            "BM25 index is saved with the generation and memory-mapped; what is left is reading "
+            "the segments' JSON records (review texts and spans) and building the passages."
         )
     for s in r.get("reindex_scale", []):
         notes.append(
-            f"A reindex with one review changed rewrites the whole generation (new Chroma "
-            f"collection, all vectors re-added): {s['one_changed_s']:.1f} s at "
-            f"{s['passages']:,} passages, growing linearly with the index."
+            f"A reindex with one review changed embeds and writes only that review (a new "
+            f"segment, its rows upserted into the one Chroma collection): "
+            f"{s['one_changed_s']:.1f} s at {s['passages']:,} passages. What still grows with "
+            "the index: rebuilding the generation's BM25 index, reading every review file, "
+            "and building the new snapshot."
         )
     return notes
 
