@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -35,6 +35,29 @@ class SentenceRef:
     review_id: str
     start: int
     end: int
+
+
+class SentenceRefs(Sequence[SentenceRef]):
+    """The sentences of a generation, built on access from arrays: opening an index with half a
+    million sentences creates no object per sentence."""
+
+    def __init__(self, review_ids: Sequence[str], owner: np.ndarray, spans: np.ndarray) -> None:
+        self._ids = list(review_ids)
+        self._owner = owner  # sentence j belongs to review _ids[owner[j]]
+        self._spans = spans  # (n, 2): start, end in that review's body
+
+    def __len__(self) -> int:
+        return len(self._owner)
+
+    @overload
+    def __getitem__(self, j: int) -> SentenceRef: ...
+    @overload
+    def __getitem__(self, j: slice) -> list[SentenceRef]: ...
+    def __getitem__(self, j: int | slice) -> SentenceRef | list[SentenceRef]:
+        if isinstance(j, slice):
+            return [self[i] for i in range(*j.indices(len(self)))]
+        start, end = self._spans[j]
+        return SentenceRef(self._ids[self._owner[j]], int(start), int(end))
 
 
 class Rows:
@@ -111,7 +134,7 @@ class Version:
     p_lo: int  # first row of its passages in the segment's passage vectors
     s_lo: int  # first row of its sentences in the segment's sentence vectors
     passages: tuple[tuple[int, int, int, int], ...]  # start, end, first sentence, end sentence
-    sentences: tuple[tuple[int, int], ...]  # start, end in review.body
+    sentences: np.ndarray  # (n, 2) int64: start, end in review.body
 
     def chroma_ids(self) -> list[str]:
         return [f"{self.review.id}:{i}@{self.key}" for i in range(len(self.passages))]
@@ -124,7 +147,7 @@ class NewVersion:
     key: str
     review: Review
     passages: Sequence[tuple[int, int, int, int]]
-    sentences: Sequence[tuple[int, int]]
+    sentences: Sequence[tuple[int, int]] | np.ndarray
     passage_vectors: np.ndarray
     sentence_vectors: np.ndarray
 
@@ -141,7 +164,7 @@ class Snapshot:
     passages: list[Passage]
     # Sentence j is reviews[sentences[j].review_id].body[start:end]; passage i is made of
     # sentences passage_sentences[i][0] up to (not including) passage_sentences[i][1].
-    sentences: list[SentenceRef]
+    sentences: Sequence[SentenceRef]
     passage_sentences: list[tuple[int, int]]
     chunking: str = ""
     vectors: Any = None  # Rows (n_passages, dim): passage i's vector is vectors[i]

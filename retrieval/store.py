@@ -53,7 +53,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,6 +68,7 @@ from .snapshot import (
     NewVersion,
     Rows,
     SentenceRef,
+    SentenceRefs,
     Snapshot,
     Version,
     version_key,
@@ -341,7 +342,7 @@ class IndexStore:
             versions[v["key"]] = Version(
                 v["key"], review, name, int(v["p_lo"]), int(v["s_lo"]),
                 tuple(tuple(p) for p in v["passages"]),
-                tuple(tuple(s) for s in v["sentences"]),
+                np.asarray(v["sentences"], dtype=np.int64).reshape(-1, 2),
             )  # fmt: skip
         entry = (versions, arrays[0], arrays[1])
         with self._mutex:
@@ -351,7 +352,9 @@ class IndexStore:
     def _snapshot(self, gen: int, manifest: dict[str, Any], model: str, dim: int) -> Snapshot:
         reviews: dict[str, Review] = {}
         passages: list[Passage] = []
-        sentences: list[SentenceRef] = []
+        spans: list[np.ndarray] = []
+        counts: list[int] = []
+        n_sentences = 0
         ranges: list[tuple[int, int]] = []
         keys: dict[str, str] = {}
         p_parts: list[tuple[np.ndarray, int, int]] = []
@@ -365,19 +368,27 @@ class IndexStore:
                     f"index at {self.root}: gen-{gen} needs review version {key} but segment "
                     f"{seg} does not hold it; {_REPAIR}"
                 )
-            review = Review(**{**asdict(v.review), "path": path})
+            review = replace(v.review, path=path)
             rid = review.id
             reviews[rid] = review
             keys[rid] = key
-            base = len(sentences)
+            base = n_sentences
             body = review.body
             for n, (s, e, a, b) in enumerate(v.passages):
                 passages.append(Passage(f"{rid}:{n}", rid, n, s, e, body[s:e]))
                 ranges.append((a + base, b + base))
-            sentences.extend(SentenceRef(rid, s, e) for s, e in v.sentences)
+            spans.append(v.sentences)
+            counts.append(len(v.sentences))
+            n_sentences += len(v.sentences)
             p_parts.append((pvec, v.p_lo, len(v.passages)))
             s_parts.append((svec, v.s_lo, len(v.sentences)))
             members.append((key, path, seg))
+        ids = list(reviews)
+        sentences = SentenceRefs(
+            ids,
+            np.repeat(np.arange(len(ids)), counts),
+            np.concatenate([np.zeros((0, 2), dtype=np.int64), *spans]),
+        )
         return Snapshot(
             self.root, gen, model, dim, reviews, passages, sentences, ranges,
             manifest.get("chunking", ""), Rows(p_parts, dim), Rows(s_parts, dim),
@@ -680,7 +691,7 @@ class IndexStore:
             versions.append({
                 "key": v.key, "review": _review_json(v.review), "p_lo": p_lo, "s_lo": s_lo,
                 "passages": [list(p) for p in v.passages],
-                "sentences": [list(s) for s in v.sentences],
+                "sentences": np.asarray(v.sentences, dtype=np.int64).reshape(-1, 2).tolist(),
             })  # fmt: skip
             p_lo += len(v.passages)
             s_lo += len(v.sentences)
