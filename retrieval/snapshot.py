@@ -254,8 +254,9 @@ class GenerationView:
         own = self._snap.row_of_chroma_id
         passages = self._snap.passages
         want = min(n_results, len(own))
-        total = int(self._col.count())
-        ask = min(total, want + 16)
+        # No count() here: it costs 15 ms at 100k rows, four times the query. Chroma returns
+        # fewer rows than asked only when it has no more, which ends the loop.
+        ask = want + 16
         while True:
             res = self._col.query(
                 query_embeddings=query_embeddings, n_results=max(ask, 1), include=["distances"],
@@ -263,10 +264,11 @@ class GenerationView:
             )  # fmt: skip
             ids: list[list[str]] = []
             dists: list[list[float]] = []
+            exhausted = all(len(q) < ask for q in res["ids"])
             for qids, qd in zip(res["ids"], res["distances"], strict=True):
                 kept = [(passages[own[c]].id, d) for c, d in zip(qids, qd, strict=True) if c in own]
                 ids.append([pid for pid, _ in kept[:want]])
                 dists.append([d for _, d in kept[:want]])
-            if all(len(q) >= want for q in ids) or ask >= total:
+            if all(len(q) >= want for q in ids) or exhausted:
                 return {"ids": ids, "distances": dists}
-            ask = min(total, ask * 4)
+            ask *= 4
