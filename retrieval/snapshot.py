@@ -113,14 +113,20 @@ class Rows:
         if flat.size and (flat.min() < -n or flat.max() >= n):
             raise IndexError(f"rows out of range for {n} rows")
         flat = np.where(flat < 0, flat + n, flat)
+        if len(self._lo) == 1:  # one range of one file (a fresh or compacted index): no mapping
+            return np.asarray(self._arrays[0][self._lo[0] + flat]).reshape((*idx.shape, dim))
         out = np.empty((flat.size, dim), dtype=np.float32)
         if flat.size:
             ext = np.searchsorted(self._start, flat, side="right") - 1
             local = self._lo[ext] + flat - self._start[ext]
             arr_of = self._which[ext]
-            for a in np.unique(arr_of):
-                sel = arr_of == a
-                out[sel] = self._arrays[int(a)][local[sel]]
+            present = np.unique(arr_of)
+            if len(present) == 1:
+                out = np.asarray(self._arrays[int(present[0])][local])
+            else:
+                for a in present:
+                    sel = arr_of == a
+                    out[sel] = self._arrays[int(a)][local[sel]]
         return out.reshape((*idx.shape, dim))
 
 

@@ -115,6 +115,7 @@ def test_rows_gather_across_segments() -> None:
     assert rows.shape == (7, 2) and len(rows) == 7
     assert np.array_equal(np.asarray(rows), whole)
     assert np.array_equal(rows[[6, 0, 3]], whole[[6, 0, 3]])
+    assert np.array_equal(rows[[6, 0]], whole[[6, 0]])  # two ranges of one array
     assert np.array_equal(rows[-1], whole[-1]) and np.array_equal(rows[2:5], whole[2:5])
     with pytest.raises(IndexError):
         rows[7]
