@@ -317,3 +317,28 @@ def test_two_concurrent_index_runs_both_succeed(corpus: Path, tmp_path: Path) ->
     added = sorted(len(json.loads(out)["added"]) for out, _ in results)
     assert added == [0, 2]
     assert _problems(index) == []
+
+
+def test_index_of_the_previous_format_is_rebuilt_and_its_files_removed(
+    corpus: Path, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A format-2 folder (CURRENT, gen-N with .npy files, chroma/ with one collection per
+    generation) is refused on open, rebuilt by one reindex, and nothing of it is left."""
+    import chromadb
+
+    monkeypatch.setenv("REVIEWBOT_INDEX_GRACE_S", "0")
+    index = tmp_path / "index"
+    (index / "gen-7").mkdir(parents=True)
+    np.save(index / "gen-7" / "vectors.npy", np.zeros((2, MODEL_DIM), dtype=np.float32))
+    (index / "gen-7" / "manifest.json").write_text('{"format": 2, "reviews": []}')
+    head = {"format": 2, "generation": 7, "model": MODEL_NAME, "dim": MODEL_DIM}
+    (index / "CURRENT").write_text(json.dumps(head))
+    old = chromadb.PersistentClient(path=str(index / "chroma"))
+    old.create_collection("passages-g7", embedding_function=None)
+    old.close()
+    with pytest.raises(ReviewbotError, match="format 2"):
+        Engine(corpus, index, embedder=embedder).ask(QUESTION, use_llm=False)
+    assert len(Engine(corpus, index, embedder=embedder).index().added) == 2
+    assert "clumsy" in _answer(corpus, index, embedder)
+    assert not (index / "chroma").exists() and not (index / "gen-7").exists()
+    assert _problems(index) == []
