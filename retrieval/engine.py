@@ -5,6 +5,7 @@
     engine.index(on_progress=None) -> IndexReport    # one at a time (ReindexBusy); readers keep
                                                      # answering from the previous index meanwhile
     engine.ensure_index() -> IndexReport | None      # builds when there is no index yet
+    engine.verify() -> list[str]                     # the index's problems, one line each
     engine.ask(question, critic=None, film=None, k=None, use_llm=True,
                on_delta=None) -> Answer              # on_delta(chunk: str) while an LLM streams
     engine.summary(critic, use_llm=True, on_delta=None) -> Answer
@@ -134,6 +135,12 @@ class Engine:
 
     def has_index(self) -> bool:
         return self._store.exists()
+
+    def verify(self) -> list[str]:
+        """Every problem of the index on disk, one line each ([] = healthy); changes nothing."""
+        from .embeddings import MODEL_DIM, MODEL_NAME
+
+        return self._store.verify(model=MODEL_NAME, dim=MODEL_DIM)
 
     def snapshot(self) -> Snapshot | None:
         live = self._open()
