@@ -287,6 +287,14 @@ def _engine(settings: Settings, args: argparse.Namespace, *, ensure: bool = True
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings, args, ensure=False)
+    if args.verify:  # `index --verify`: the index's problems, one per line; exit 1 if any
+        problems = engine.verify()
+        if args.json:
+            doc = {"index": str(engine.index_dir), "healthy": not problems, "problems": problems}
+            print(json.dumps(doc))
+        else:
+            print("\n".join(problems) or f"index at {engine.index_dir}: healthy")
+        return EXIT_ERROR if problems else 0
     update, stop = _progress(sys.stderr.isatty() and not args.json)
     try:
         report = engine.index(on_progress=update)
@@ -412,11 +420,25 @@ def _feedback(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _films(args: argparse.Namespace, settings: Settings) -> int:
+    snap = _engine(settings, args).snapshot()
+    catalogue = snap.films if snap else []
+    if args.json:
+        print(json.dumps([f.info() for f in catalogue], ensure_ascii=False, indent=2))
+    for f in [] if args.json else catalogue:
+        year = f" ({f.year})" if f.year else ""
+        aka = f" — also: {', '.join(f.aliases)}" if f.aliases else ""
+        n = f"{f.reviews} review{'s' if f.reviews != 1 else ''}"
+        print(for_terminal(f"{f.title}{year}: {n}{aka}"))
+    return 0
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "index": _index,
     "ask": _ask,
     "summary": _summary,
     "critics": _critics,
+    "films": _films,
     "eval": _eval,
     "add": _add,
     "discord": _discord,

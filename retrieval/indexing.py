@@ -70,6 +70,8 @@ class Indexer:
         Holds the index's writer lock, waiting up to `wait_s` (default: store.lock_wait_s()) for
         another process's reindex; ReindexBusy names the holder when that runs out, and at once
         when this process is already reindexing."""
+        if not self.data_dir.is_dir():
+            load_corpus(self.data_dir)  # DataDirError naming the folder, before anything is written
         if not self._running.acquire(blocking=False):
             raise ReindexBusy(self._store.busy_message(0))
         try:
