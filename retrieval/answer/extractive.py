@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import stance
 from ..models import Part, Passage, Review
 from ..search import Hit
 from ..store import Snapshot
@@ -189,14 +190,14 @@ def aspects(film: str) -> tuple[tuple[str, str], ...]:
     return (*ASPECTS, ("Franchise", f"It lives up to the {series} films, or falls short of them"))
 
 
-# Words that mark a sentence as the critic's judgement rather than description.
-_OPINION = re.compile(
-    r"\b(great|good|best|better|excellent|fun|love[sd]?|enjoy\w*|rules|thrill\w*|impressive|"
-    r"convincing|strong|shines?|brilliant|stunning|beautiful|worth|recommend\w*|bad|worse|worst|"
-    r"weak\w*|thin|boring|dull|disappoint\w*|exhausting|repetitive|uninspired|unnecessary|"
-    r"generic|clunky|flaws?|problem\w*|fails?|succeeds?|works|earns?)\b",
-    re.I,
-)
+# How much a summary favours a sentence that judges over one that describes (× stance 0..1).
+SUMMARY_STANCE = 0.15
+
+
+def _is_question(text: str) -> bool:
+    return text.rstrip(' "”’)').endswith("?")
+
+
 _RATING = re.compile(r"\b\d(\.\d)?\s*(/|out of)\s*(4|5|10)\b|\b\d(\.\d)?\s*stars?\b", re.I)
 
 
@@ -206,19 +207,25 @@ def summarise_review(
     """The rating when known, then the critic's own sentences on 3–5 different aspects.
 
     Each aspect takes the review's sentence closest to it (cosine), favouring judgements over
-    description (+0.08) and, for the verdict, the closing paragraphs where critics sum up (+0.1).
+    description (by how strongly the sentence judges: stance.py) and, for the verdict, the
+    closing paragraphs where critics sum up (+0.1). A question ("Is it better than …?") or a
+    "Rating: …" line is never offered as a view; a rating line found in the text is shown as
+    the rating when the front matter has none.
     """
     rows = snap.rows_by_review[review.id]
     first = min(snap.passage_sentences[r][0] for r in rows)
     last = max(snap.passage_sentences[r][1] for r in rows)
+    every = list(range(first, last))
     keep = [
         j
-        for j in range(first, last)
+        for j in every
         if 30 <= snap.sentences[j].end - snap.sentences[j].start <= MAX_QUOTE_CHARS
-    ] or list(range(first, last))
+        and not _is_question(snap.sentence_text(j))
+        and not _RATING.search(snap.sentence_text(j))
+    ] or every
     texts = [snap.sentence_text(j) for j in keep]
     sims = np.asarray(snap.sentence_vectors[keep]) @ aspect_vecs.T  # (sentences, aspects)
-    sims += 0.08 * np.array([[bool(_OPINION.search(t))] for t in texts])
+    sims += SUMMARY_STANCE * np.array([[stance.strength(t)] for t in texts])
     closing = np.array([i >= 0.75 * len(keep) for i in range(len(keep))])
     sims[:, 0] += 0.1 * closing
     picks: list[tuple[str, int, float]] = []  # (label, sentence, score)
@@ -230,9 +237,11 @@ def summarise_review(
                 break
     picks = sorted(picks, key=lambda p: -p[2])[:5]
     picks = [p for n, p in enumerate(picks) if n < 3 or p[2] >= 0.25]
-    rating = [i for i, t in enumerate(texts) if _RATING.search(t)]
-    if review.rating is None and rating and all(rating[-1] != p[1] for p in picks):
-        picks[-1] = ("Rating", rating[-1], 1.0)
+    rating_lines = [j for j in every if _RATING.search(snap.sentence_text(j))]
+    if review.rating is None and rating_lines:
+        keep.append(rating_lines[-1])
+        texts.append(snap.sentence_text(rating_lines[-1]))
+        picks[-1] = ("Rating", len(keep) - 1, 1.0)
     order = [*labels, "Rating"]
     picks.sort(key=lambda p: order.index(p[0]))
     quotes = [

@@ -64,3 +64,14 @@ def test_franchise_aspect_comes_from_the_film_title() -> None:
     wick = dict(extractive.aspects("From the World of John Wick: Ballerina"))
     assert "John Wick films" in wick["Franchise"]
     assert all("John Wick" not in text for _, text in extractive.ASPECTS)
+
+
+def test_summary_offers_no_question_and_no_rating_line_as_a_view(engine: Engine) -> None:
+    """total-banger's rhetorical "Is it better than …?" and slows-down's "Rating: 4 out of 5."
+    are never a summary aspect; the rating shows as the rating."""
+    for critic in ("total-banger", "slows-down-four-stars"):
+        answer = engine.summary(critic, use_llm=False)
+        quotes = [c.quote for c in answer.citations]
+        assert quotes and not any(q.rstrip('”’" ').endswith("?") for q in quotes)
+        assert "Rating: 4 out of 5." not in quotes
+    assert "rating: 4/5" in engine.summary("slows-down-four-stars", use_llm=False).text
