@@ -83,6 +83,9 @@ log = logging.getLogger(__name__)
 
 FORMAT = 3
 COLLECTION = "passages"
+# An old generation's Chroma client is closed this long after it was retired (an answer may
+# still be querying it: the LLM deadline is 20 s by default).
+CLIENT_GRACE_S = 120.0
 _CURRENT = "CURRENT"
 _LOCK = "LOCK"
 _SEGMENTS = "segments"
@@ -150,6 +153,7 @@ class IndexStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._clients: dict[tuple[str, int], Any] = {}
+        self._retired: dict[tuple[str, int], float] = {}  # client key → when it was retired
         self._segments: dict[str, tuple[dict[str, Version], np.ndarray, np.ndarray]] = {}
         self._cached: tuple[tuple[int, int, int], Snapshot] | None = None
         self._mutex = threading.RLock()
@@ -404,7 +408,8 @@ class IndexStore:
         loaded). So each generation opens the folder through its own path string,
         `gen-N/../chroma-X`, which the OS resolves to the same folder: a reader that switches to
         generation N gets a system loaded after N was written, through Chroma's public API and
-        without touching its private cache. Clients two or more generations old are closed.
+        without touching its private cache. Clients two or more generations old are closed once
+        they have been retired for CLIENT_GRACE_S (an answer may still be using one).
         """
         with self._mutex:
             client = self._clients.get((chroma_dir, generation))
@@ -434,9 +439,17 @@ class IndexStore:
                     f"index at {self.root}: Chroma folder {chroma_dir} does not open "
                     f"({type(err).__name__}: {err}); {_REPAIR}"
                 ) from None
+            # An answer that started on an old generation may still be querying its client:
+            # retire old clients first and close them only CLIENT_GRACE_S later (closing one
+            # under a reader raised AttributeError from Chroma's bindings in the soak test).
+            now = time.monotonic()
             for old in [k for k in self._clients if k[1] < generation - 1]:
-                with contextlib.suppress(Exception):
-                    self._clients.pop(old).close()
+                self._retired.setdefault(old, now)
+            for old, since in list(self._retired.items()):
+                if now - since >= CLIENT_GRACE_S:
+                    del self._retired[old]
+                    with contextlib.suppress(Exception):
+                        self._clients.pop(old).close()
             self._clients[(chroma_dir, generation)] = client
             return client
 
