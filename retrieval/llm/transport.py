@@ -23,12 +23,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-import openai
-
 from ..errors import LLMError
+
+if TYPE_CHECKING:  # imported where used: a CLI answering offline never pays openai's import
+    import openai
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,8 @@ class OpenAICompletion:
         self.answer_tokens = answer_tokens
         self._key = api_key
         self._where = _where(base_url)
+        import openai
+
         self._client = openai.OpenAI(
             api_key=api_key or PLACEHOLDER_KEY,
             base_url=base_url,
@@ -249,6 +252,8 @@ class OpenAICompletion:
         deadline: float,
         on_delta: Callable[[str], None] | None,
     ) -> tuple[str, Any | None]:
+        import openai
+
         timed_out = LLMError(f"no complete answer within {self.timeout:g}s")
         remaining = deadline - time.monotonic()
         if remaining <= 0:
