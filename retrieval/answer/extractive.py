@@ -51,7 +51,16 @@ RELATED = 0.45  # a refusal offers sentences scoring at least this as "the close
 
 
 def _quotable(text: str) -> bool:
-    return len(text) <= MAX_QUOTE_CHARS * 2 and len(text.split()) >= MIN_WORDS
+    """Long enough to say something, short enough to quote, and not a bare question: a critic's
+    rhetorical "Is it better than most movies…?" is not their view without their answer."""
+    return (
+        len(text) <= MAX_QUOTE_CHARS * 2
+        and len(text.split()) >= MIN_WORDS
+        and not _is_question(text)
+    )
+
+
+ANSWER_WORDS = 3  # "Yes.", "No.", "Not really.": a question's short answer, quoted with it
 
 
 def scored_sentences(hits: Sequence[Hit], snap: Snapshot) -> list[Sentence]:
@@ -64,8 +73,20 @@ def scored_sentences(hits: Sequence[Hit], snap: Snapshot) -> list[Sentence]:
     out = []
     for j, score in best.items():
         ref, text = snap.sentences[j], snap.sentence_text(j)
+        end = ref.end
+        if _is_question(text):
+            # A question is quoted only with the critic's short answer ("Is it better than
+            # most movies that are not JOHN WICKs? Yes."), as one verbatim span.
+            nxt = snap.sentences[j + 1] if j + 1 < len(snap.sentences) else None
+            if nxt is None or nxt.review_id != ref.review_id:
+                continue
+            reply = snap.sentence_text(j + 1)
+            if len(reply.split()) > ANSWER_WORDS or _is_question(reply):
+                continue
+            end = nxt.end
+            text = snap.reviews[ref.review_id].body[ref.start : end]
         if _quotable(text):
-            out.append(Sentence(ref.review_id, ref.start, ref.end, text, score))
+            out.append(Sentence(ref.review_id, ref.start, end, text, score))
     return sorted(out, key=lambda s: (-s.score, s.review_id, s.start))
 
 

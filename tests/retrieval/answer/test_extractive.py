@@ -75,3 +75,14 @@ def test_summary_offers_no_question_and_no_rating_line_as_a_view(engine: Engine)
         assert quotes and not any(q.rstrip('”’" ').endswith("?") for q in quotes)
         assert "Rating: 4 out of 5." not in quotes
     assert "rating: 4/5" in engine.summary("slows-down-four-stars", use_llm=False).text
+
+
+def test_a_rhetorical_question_is_quoted_only_with_its_answer(engine: Engine) -> None:
+    """ "Is it better than most movies that are not JOHN WICKs?" is never quoted bare: if at
+    all, then with the critic's "Yes." as one verbatim span."""
+    answer = engine.ask("Is it better than most movies that are not John Wick?", use_llm=False)
+    assert not any(c.quote.rstrip('”’" ').endswith("?") for c in answer.citations)
+    banger = [c.quote for c in answer.citations if c.review_id == "total-banger"]
+    assert all(c.verified for c in answer.citations)
+    if any("better than most movies" in q for q in banger):
+        assert "Is it better than most movies that are not JOHN WICKs? Yes." in banger
