@@ -4,8 +4,9 @@ quote part across the allowed reviews (`_Judge`: verified, recited, widened, sca
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -143,12 +144,20 @@ class _Judge:
     ) -> None:
         self.numbered = numbered
         self.reviews = reviews
-        self.allowed = set(reviews) if only_reviews is None else set(only_reviews) & set(reviews)
-        retrieved = [p for p in numbered if p.review_id in self.allowed]
-        self.order = list(dict.fromkeys([p.review_id for p in retrieved] + sorted(self.allowed)))
+        self.allowed: Collection[str] = (
+            reviews.keys() if only_reviews is None else set(only_reviews) & set(reviews)
+        )
+        self.retrieved = [p for p in numbered if p.review_id in self.allowed]
         self.ranges: dict[str, tuple[int, int]] = {}
-        for p in retrieved:
+        for p in self.retrieved:
             self.ranges.setdefault(p.review_id, (p.start, p.end))
+
+    @functools.cached_property
+    def order(self) -> list[str]:
+        """Where a quote is looked for: the retrieved reviews, then every other one (built only
+        when a quote is not where it was cited: sorting an archive's ids costs ms)."""
+        first = [p.review_id for p in self.retrieved]
+        return list(dict.fromkeys(first + sorted(self.allowed)))
 
     def passage(self, n: int | None) -> Passage | None:
         return self.numbered[n - 1] if n is not None and 1 <= n <= len(self.numbered) else None
@@ -169,9 +178,9 @@ class _Judge:
         cited = self.passage(part.n)
         home = cited.review_id if cited and cited.review_id in self.allowed else None
         movable = len(part.text.split()) >= SUBSTANTIAL_WORDS
-        where = [home] if home else []
+        where: Iterable[str] = [home] if home else []
         if movable or not home:
-            where += [r for r in self.order if r != home]
+            where = itertools.chain(where, (r for r in self.order if r != home))
         placements: list[tuple[str, Spans, _Source]] = []
         for rid in where:
             if not _may_hold(claims, self.reviews[rid].body):
