@@ -162,8 +162,9 @@ def described(
     for word in dict.fromkeys(re.findall(r"\w+", question.casefold())):
         for name, rids in by_first.get(word, ()):
             m = _name_pattern(name).search(question)
-            for rid in rids if m else ():
-                named.setdefault(rid, (reviews[rid], m.group()))
+            if m:
+                for rid in rids:
+                    named.setdefault(rid, (reviews[rid], m.group()))
     if len(named) == 1:
         r, text = next(iter(named.values()))
         return Described(r, text)

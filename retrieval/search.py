@@ -40,6 +40,7 @@ QUESTION_PENALTY = 0.15  # "Is it better than most movies?" is not a view on its
 RATING_LINE = 0.3  # "Rating: 4 out of 5.": a bonus when ratings were asked about, else a penalty
 SHORT_PENALTY = 0.1  # fewer than SHORT_WORDS words
 SHORT_WORDS = 5
+SENTENCE_CACHE = 20_000  # sentences whose terms and stance a Searcher keeps (~25 MB at most)
 _SURFACE = re.compile(r"[a-z][a-z-]{3,}")
 # A sentence that leans on the one before ("His appearances are shoehorned.") is about what that
 # one is about: it takes CARRY of the gap up to its predecessor's score.
@@ -85,6 +86,14 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
     return np.argsort(-scores, kind="stable")
 
 
+@dataclass(frozen=True)
+class _Features:
+    terms: frozenset[str]  # stemmed
+    stance: float  # stance.strength
+    penalty: float  # rhetorical question, too short
+    rating_line: bool  # "Rating: 4 out of 5."
+
+
 class Searcher:
     """Searches one index generation; immutable, so it can be swapped whole after a reindex."""
 
@@ -97,6 +106,10 @@ class Searcher:
         self.lexical = snapshot.lexical()  # BM25 saved with the generation (memory-mapped)
         self._row = snapshot.row_of
         self._vocabulary: list[str] | None = None
+        # What score_sentences needs of a sentence besides its vector, kept for the sentences
+        # questions touch most: stemming and scoring ~500 candidate sentences per question was
+        # most of an answer's time at 100k passages. Bounded (an archive has ~10^6 sentences).
+        self._sentence = functools.lru_cache(maxsize=SENTENCE_CACHE)(self._sentence_features)
 
     def _chroma(self) -> Any:
         if self._collection is None:
@@ -194,16 +207,11 @@ class Searcher:
         stance_w = STANCE.get(intent, STANCE["topic"])
         out: dict[int, float] = {}
         for j, c in zip(idx, cos, strict=True):
-            sentence = snap.sentence_text(j)
-            have = set(terms(sentence))
-            score = float(c) + LEXICAL * sum(w for t, w in weights.items() if t in have) / total
-            score += stance_w * stance.strength(sentence)
-            if sentence.rstrip(' "”’)').endswith("?"):
-                score -= QUESTION_PENALTY
-            if _RATING.search(sentence):
+            f = self._sentence(j)
+            score = float(c) + LEXICAL * sum(w for t, w in weights.items() if t in f.terms) / total
+            score += stance_w * f.stance - f.penalty
+            if f.rating_line:
                 score += RATING_LINE if intent == "rating" else -RATING_LINE
-            if len(sentence.split()) < SHORT_WORDS:
-                score -= SHORT_PENALTY
             out[j] = score
         for j in idx:  # in text order, so a carried score can carry on
             prev = out.get(j - 1)
@@ -222,6 +230,17 @@ class Searcher:
                     out[j] += POSITION
         return out
 
+    def _sentence_features(self, j: int) -> _Features:
+        sentence = self.snapshot.sentence_text(j)
+        penalty = QUESTION_PENALTY if sentence.rstrip(' "”’)').endswith("?") else 0.0
+        penalty += SHORT_PENALTY if len(sentence.split()) < SHORT_WORDS else 0.0
+        return _Features(
+            frozenset(terms(sentence)),
+            stance.strength(sentence),
+            penalty,
+            bool(_RATING.search(sentence)),
+        )
+
     def review_span(self, review_id: str) -> tuple[int, int]:
         """The sentence rows [first, last) of one review."""
         rows = self.snapshot.rows_by_review[review_id]
@@ -230,7 +249,8 @@ class Searcher:
 
     def review_ids_with(self, term: str) -> set[str]:
         """Reviews whose text contains the stemmed `term` (from BM25's postings)."""
-        return {self.snapshot.passages[r].review_id for r in self.lexical.rows_with(term)}
+        codes = np.unique(self._review_codes[self.lexical.rows_with(term)])
+        return {self._review_ids[c] for c in codes.tolist()}
 
     def search(
         self,
