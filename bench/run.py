@@ -149,10 +149,10 @@ def llm_overhead(
     """ask(use_llm=True) against a local OpenAI-compatible server that answers at once."""
     from bot.config import load_settings
     from bot.wiring import llm_from_settings
-    from tests.llm_server import FakeLLM, Reply
+    from tests.llm_server import FakeLLM, quoting_reply
 
     with FakeLLM() as fake:
-        fake.default = Reply("Critics disagree about this [1].")
+        fake.responder = quoting_reply  # quotes passages [1] and [2] verbatim, as asked
         env = {"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": "bench-key"}
         settings = load_settings(env, dotenv=False)
         engine = Engine(data, index, embedder=emb, llm=llm_from_settings(settings))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -223,3 +224,17 @@ def _usage(body: dict[str, Any], text: str) -> dict[str, int]:
     completion = len(text) // 4
     return {"prompt_tokens": prompt, "completion_tokens": completion,
             "total_tokens": prompt + completion}  # fmt: skip
+
+
+_PASSAGE = re.compile(r'<passage n="(\d+)"[^>]*>\n(.*?)\n</passage>', re.S)
+
+
+def quoting_reply(body: dict[str, Any], passages: int = 2) -> Reply:
+    """A reply like a model's that follows the prompt: the first sentence of each of the first
+    `passages` passages, quoted verbatim and cited (what `bench.run` times the LLM path with)."""
+    prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
+    lines = []
+    for n, text in _PASSAGE.findall(prompt)[:passages]:
+        first = re.split(r"(?<=[.!?])\s+", " ".join(text.split()), maxsplit=1)[0]
+        lines.append(f'One critic writes "{first}" [{n}].')
+    return Reply(" ".join(lines) or "NOT_FOUND")
