@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import discord
 from discord import app_commands
@@ -21,6 +22,7 @@ from retrieval import Engine
 
 log = logging.getLogger(__name__)
 
+ANSWER_THREADS = 16  # answers computed at once; more wait their turn (each is deferred at once)
 EXTENSIONS = (
     "bot.discord.cogs.ask",
     "bot.discord.cogs.critics",
@@ -79,6 +81,14 @@ class ReviewBot(commands.Bot):
         self.cooldowns = Cooldowns(settings.cooldown_rate, settings.cooldown_seconds)
         # Answers sent and 👍/👎 votes (SQLite, created on the first answer or vote).
         self.votes = Votes(FeedbackStore(settings.feedback_path))
+        # Answers run on their own threads: an answer may wait up to the LLM timeout, and on
+        # asyncio's default pool (6 threads on 2 cores) a few such waits would queue every
+        # autocomplete, critic lookup and reindex behind them.
+        self.answers = ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="reviewbot-answer")
+
+    async def close(self) -> None:
+        await super().close()
+        self.answers.shutdown(wait=False, cancel_futures=True)
 
     async def setup_hook(self) -> None:
         report = await asyncio.to_thread(self.engine.ensure_index)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
@@ -223,12 +225,15 @@ async def answer_to(
     source: str,
     started: float,
     votes: Votes,
+    pool: Executor,
     **kwargs: Any,
 ) -> Answer:
     """Run an engine call in a thread, streaming LLM deltas as edits, then send the answer
-    (its id in the footer, 👍/👎 buttons under it), record it in the votes database, log it."""
+    (its id in the footer, 👍/👎 buttons under it), record it in the votes database, log it.
+    `pool` is the bot's answer threads (`ReviewBot.answers`), not asyncio's default pool."""
     async with target.busy(), Streamer(target.preview) as streamer:
-        answer = await asyncio.to_thread(call, *args, on_delta=streamer.on_delta, **kwargs)
+        job = functools.partial(call, *args, on_delta=streamer.on_delta, **kwargs)
+        answer = await asyncio.get_running_loop().run_in_executor(pool, job)
     aid = answer_id(question_id)
     messages = pack_messages(answer_embeds(answer, title=title, answer_id=aid))
     await target.finish(messages, feedback_view(question_id), streamed=streamer.edits > 0)

@@ -64,6 +64,7 @@ class AskCog(commands.Cog):
             critic=known.id if known else critic, film=film or None,
             title=question, question_id=interaction.id, guild_id=interaction.guild_id,
             user_id=interaction.user.id, source="ask", started=started, votes=self.bot.votes,
+            pool=self.bot.answers,
         )  # fmt: skip
 
     @ask.autocomplete("critic")
@@ -136,6 +137,7 @@ class AskCog(commands.Cog):
             MessageTarget(message), self.bot.engine.ask, question,
             title=question, question_id=message.id, guild_id=guild_id,
             user_id=message.author.id, source="mention", started=started, votes=self.bot.votes,
+            pool=self.bot.answers,
         )  # fmt: skip
 
 

@@ -42,6 +42,7 @@ class CriticsCog(commands.Cog):
             title=f"{review.display_name} on {review.film}", question_id=interaction.id,
             guild_id=interaction.guild_id, user_id=interaction.user.id, source="critic",
             started=started, votes=self.bot.votes,
+            pool=self.bot.answers,
         )  # fmt: skip
 
     @critic.autocomplete("name")

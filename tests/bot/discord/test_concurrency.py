@@ -8,12 +8,20 @@ to 4.2 s. The figures are printed (run with `-s`); the assertions are only sanit
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 from typing import Any
 
 import pytest
-from discord_harness import MakeHarness, Request, assert_embed_limits, command, passages_in
+from discord_harness import (
+    MakeHarness,
+    Request,
+    assert_embed_limits,
+    autocomplete,
+    command,
+    passages_in,
+)
 
 from retrieval.engine import Engine
 from tests.llm_server import FakeLLM, Reply
@@ -91,3 +99,42 @@ async def test_thirty_concurrent_asks_are_all_deferred_promptly(
         f"{statistics.median(defer_s) * 1000:.0f} ms; last answer after {max(answered):.1f} s"
     )
     assert max(defer_s) < DISCORD_ACK_LIMIT < max(answered)
+
+
+async def test_autocomplete_is_answered_while_answers_wait_on_the_llm(
+    make_harness: MakeHarness, llm_engine: Engine, llm_server: FakeLLM
+) -> None:
+    """Answers run on the bot's own threads: with 12 answers waiting on a slow LLM (twice
+    asyncio's default pool on this machine), critic autocomplete still comes back before any of
+    those answers is sent. Order, not a stopwatch, is what is checked."""
+
+    def reply(body: dict[str, Any]) -> Reply:
+        n, text = passages_in(body)[0]
+        return Reply(f'The critic writes "{" ".join(text.split()[:12])}" [{n}].', delay=2.0)
+
+    llm_server.responder = reply
+    harness = await make_harness(llm_engine)
+    order: list[str] = []
+
+    def observe(request: Request) -> None:
+        if request.json and request.json.get("type") == 8:
+            order.append("autocomplete")
+        elif request.is_message and request.message_json.get("embeds"):
+            order.append("answer")
+
+    harness.wire.observers.append(observe)
+    try:
+        for i in range(12):
+            payload = command("ask", question=QUESTIONS[i % len(QUESTIONS)])
+            harness.bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+        for _ in range(50):  # until every answer is waiting on the LLM (or the pool is full)
+            if len(llm_server.requests) >= 6:
+                break
+            await asyncio.sleep(0.05)
+        typed = autocomplete("ask", "critic", question="Is it good?", critic="")
+        harness.bot._connection.parse_interaction_create(typed)  # type: ignore[arg-type]
+        await harness.settle()
+    finally:
+        harness.wire.observers.remove(observe)
+    assert order.count("answer") >= 12 and "autocomplete" in order
+    assert order.index("autocomplete") < order.index("answer"), order
