@@ -83,16 +83,23 @@ def _rating(text: str) -> tuple[float, float] | None:
 
 def review_rating(review: Review) -> tuple[float, float] | None:
     """(value, scale) from the front matter's rating, else a "Rating: …" line in the text."""
-    return _review_rating(review.id, review.content_hash, review.rating, review.body)
+    key = (review.id, review.content_hash, review.rating)
+    if key not in _RATINGS:
+        if len(_RATINGS) >= CACHE_SIZE:
+            _RATINGS.clear()  # a bot up for months sees many versions; start over, rarely
+        _RATINGS[key] = _review_rating(review.rating, review.body)
+    return _RATINGS[key]
 
 
 # The per-review facts below are cached by the review's version: a question over an archive of
 # thousands of reviews must not re-read every body or re-stem every byline (measured: 2.6 s per
-# question at 8,811 reviews before these caches, most of it in re-compiling patterns).
-@lru_cache(maxsize=1 << 16)
-def _review_rating(
-    rid: str, content_hash: str, rating: str | None, body: str
-) -> tuple[float, float] | None:
+# question at 8,811 reviews before these caches, most of it in re-compiling patterns). Keyed by
+# version, not by text, so a cache never holds old review bodies alive.
+CACHE_SIZE = 1 << 16
+_RATINGS: dict[tuple[str, str, str | None], tuple[float, float] | None] = {}
+
+
+def _review_rating(rating: str | None, body: str) -> tuple[float, float] | None:
     if rating:
         found = _rating(rating)
         if found:
@@ -105,7 +112,7 @@ def _meta_terms(review: Review) -> frozenset[str]:
     return _meta_terms_of(review.critic, review.outlet, review.title, review.id, review.url)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=CACHE_SIZE)
 def _meta_terms_of(*fields: str | None) -> frozenset[str]:
     critic, outlet, title, rid, url = fields
     words = " ".join(
@@ -140,7 +147,7 @@ def _names_by_first_word(
     return index
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=4096)
 def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)
 
