@@ -5,8 +5,8 @@
 
 A film is named by its title, by its subtitle when the title has the form "Series: Subtitle"
 ("From the World of John Wick: Ballerina" → "Ballerina"), or by any `aliases:` listed in a
-review's front matter (read when the Review carries them). When one name found lies inside
-another ("John Wick" within "John Wick: Chapter 4"), only the longer one counts.
+review's front matter. When one name found lies inside another ("John Wick" within "John Wick:
+Chapter 4"), only the longer one counts.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Film:
 
 
 def _aliases(review: Review) -> list[str]:
-    found = [str(a).strip() for a in getattr(review, "aliases", None) or () if str(a).strip()]
+    found = [a.strip() for a in review.aliases if a.strip()]
     if ":" in review.film:
         subtitle = review.film.rsplit(":", 1)[1].strip()
         if len(subtitle) >= 3:

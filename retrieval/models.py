@@ -35,6 +35,7 @@ class Review:
     url: str | None = None
     rating: str | None = None
     published: str | None = None
+    aliases: tuple[str, ...] = ()  # other names the film answers to (`aliases:` front matter)
 
     @property
     def display_name(self) -> str:
