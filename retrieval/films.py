@@ -2,6 +2,9 @@
 
     films(reviews) -> list[Film]                 # by title; each with its review ids
     match_film(text, films) -> list[Film]        # films named in `text` (whole words, any case)
+    scoping_films(question, films) -> list[Film] # the films that scope a question (several films)
+    without_films(question, named) -> str        # the question without their names (analysis)
+    with_films(answer, films, reviews, named)    # citations name their film; the scope is said
 
 A film is named by its title, by its subtitle when the title has the form "Series: Subtitle"
 ("From the World of John Wick: Ballerina" → "Ballerina"), or by any `aliases:` listed in a
@@ -12,11 +15,11 @@ Chapter 4"), only the longer one counts.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
-from .models import Review
+from .models import Answer, Part, Review
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 
@@ -38,6 +41,11 @@ class Film:
 
     def names(self) -> tuple[str, ...]:
         return (self.title, *self.aliases)
+
+    @property
+    def label(self) -> str:
+        """The title with the year when known: "Heat (1995)"."""
+        return f"{self.title} ({self.year})" if self.year else self.title
 
     def info(self) -> dict[str, Any]:
         """The `reviewbot films --json` row."""
@@ -100,3 +108,56 @@ def match_film(text: str, catalogue: Sequence[Film]) -> list[Film]:
         if not inside:
             kept.setdefault(film.title, film)
     return [f for f in catalogue if f.title in kept]
+
+
+def scoping_films(question: str, catalogue: Sequence[Film]) -> list[Film]:
+    """The films whose reviews a question is scoped to: those it names, on an index of several.
+
+    Several named ("is Ballerina better than Heat?") scope to all of them: the fan asked about
+    those films, and quotes from a third would answer a question nobody asked. On a one-film
+    index there is nothing to choose, so the answers stay exactly as they were."""
+    return match_film(question, catalogue) if len(catalogue) > 1 else []
+
+
+def without_films(question: str, named: Sequence[Film]) -> str:
+    """`question` without the names of the `named` films (whole words, any case, with a "'s"):
+    once the answer is scoped to a film, its name is neither a search term nor a name its reviews
+    must spell out ("what did critics say about the action in Heat?" → "...the action in ?")."""
+    text = " ".join(question.translate(_QUOTES).split())
+    names = sorted({n for f in named for n in f.names()}, key=len, reverse=True)
+    for name in names:
+        needle = " ".join(name.translate(_QUOTES).split())
+        if needle:
+            pattern = rf"(?<!\w){re.escape(needle)}(?:'s)?(?!\w)"
+            text = re.sub(pattern, " ", text, flags=re.IGNORECASE)
+    left = " ".join(text.split())
+    return left if re.search(r"[^\W\d_]", left) else question  # "Heat?" stays as asked
+
+
+def names_film(name: str, named: Sequence[Film]) -> bool:
+    """True when `name` (a name the question uses) is one of the `named` films' names or part
+    of one: a film's reviews need not spell out its title, so it is no missing name."""
+    low = _norm(name)
+    return bool(low) and any(low in _norm(n) for f in named for n in f.names())
+
+
+def with_films(
+    answer: Answer, catalogue: Sequence[Film], reviews: Mapping[str, Review], named: Sequence[Film]
+) -> Answer:
+    """On an index of several films: every citation names its film, and an answer scoped to the
+    films the question named says so first ("Answering from the reviews of Heat (1995).").
+    On a one-film index, `answer` unchanged."""
+    if len(catalogue) < 2:
+        return answer
+    citations = tuple(
+        replace(c, film=reviews[c.review_id].film) if c.review_id in reviews else c
+        for c in answer.citations
+    )
+    answer = replace(answer, citations=citations)
+    if not named:
+        return answer
+    labels = [f.label for f in named]
+    which = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    note = f"Answering from the reviews of {which}."
+    parts = (Part("text", note), Part("break"), *answer.parts)
+    return replace(answer, text=f"{note}\n{answer.text}".rstrip(), parts=parts)

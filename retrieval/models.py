@@ -126,9 +126,15 @@ class Citation:
     url: str | None
     quote: str
     verified: bool
+    # The cited review's film; set only when the index holds several films (adapters show it
+    # when set, so a one-film index's output carries no film).
+    film: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if data["film"] is None:
+            del data["film"]
+        return data
 
 
 Mode = Literal["extractive", "llm"]

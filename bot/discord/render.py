@@ -194,7 +194,8 @@ def _link_url(url: str | None) -> str | None:
 def _source_field(answer: Answer, source: Citation) -> tuple[str, str]:
     cites = [c for c in answer.citations if c.review_id == source.review_id]
     markers = " ".join(f"[{c.n}]" for c in cites)
-    name = clip(f"{markers} {source.name}", FIELD_NAME_LIMIT)
+    film = f" on {source.film}" if source.film else ""  # set only when the index has several
+    name = clip(f"{markers} {source.name}{film}", FIELD_NAME_LIMIT)
     lines = []
     if source.critic and source.outlet and source.outlet not in source.name:
         lines.append(clip(escape(source.outlet), 200))
