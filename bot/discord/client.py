@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = (
     "bot.discord.cogs.ask",
     "bot.discord.cogs.critics",
+    "bot.discord.cogs.films",
     "bot.discord.cogs.admin",
     "bot.discord.cogs.reviews",
 )
