@@ -11,6 +11,7 @@ import pytest
 from bot.cli import main
 from retrieval import Engine
 from tests.conftest import FILMS, MODEL_DIR, REVIEWS
+from tests.llm_server import FakeLLM, Reply
 
 BALLERINA = "From the World of John Wick: Ballerina"
 GBU = "The Good, the Bad and the Ugly"
@@ -136,3 +137,25 @@ def test_one_film_index_output_carries_no_film(
     assert doc["citations"] and all("film" not in c for c in doc["citations"])
     assert main(["ask", "Is the action in Ballerina good?", *where]) == 0
     assert " on From the World" not in capsys.readouterr().out
+
+
+def test_llm_answer_is_scoped_to_the_named_film_and_says_so(
+    films: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With an LLM: only Heat's passages reach the model, and its verified answer opens with
+    the scope and cites Heat."""
+    quote = "The action arrives in short, shocking bursts rather than long set pieces"
+    with FakeLLM(api_key="sk-test") as fake:
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("REVIEWBOT_LLM_TIMEOUT", "5")
+        fake.default = Reply(f'One critic says "{quote}" [1].')
+        assert (
+            main(["ask", "What did critics say about the action in Heat?", "--json", *films]) == 0
+        )
+        prompt = json.dumps(fake.requests[-1]["json"]["messages"])
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["mode"] == "llm"
+    assert doc["answer"].startswith("Answering from the reviews of Heat (1995).\n")
+    assert [(c["review_id"], c["film"]) for c in doc["citations"]] == [("heat-marcus-hale", "Heat")]
+    assert "Ana de Armas" not in prompt and "Morricone" not in prompt
