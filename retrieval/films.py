@@ -89,21 +89,35 @@ def films(reviews: Iterable[Review]) -> list[Film]:
     return sorted(out, key=lambda f: (f.title.casefold(), f.title))
 
 
+# A name made only of words at least this common in English (wordfreq Zipf: "It", "Up", "Her",
+# "Us", "Drive", "War"; not "Heat" at 4.9) names a film only when typed with its capitals and not
+# as the question's first word: "was it worth it?" asks about no film called "It".
+COMMON_NAME_ZIPF = 5.0
+
+
 @functools.lru_cache(maxsize=65_536)
-def _name(name: str) -> tuple[frozenset[str], re.Pattern[str]] | None:
-    """A film name's words and its whole-word pattern, built once per name (not per question)."""
-    needle = _norm(name)
-    if not needle:
+def _name(name: str) -> tuple[frozenset[str], re.Pattern[str], bool] | None:
+    """A film name's words, its whole-word pattern and whether it is only common words; built
+    once per name, not per question."""
+    from wordfreq import zipf_frequency
+
+    typed = " ".join(name.translate(_QUOTES).split())
+    words = _WORDS.findall(typed.casefold())
+    if not words:
         return None
-    return frozenset(_WORDS.findall(needle)), re.compile(rf"(?<!\w){re.escape(needle)}(?!\w)")
+    common = all(zipf_frequency(w, "en") >= COMMON_NAME_ZIPF for w in words)
+    pattern = re.compile(rf"(?<!\w){re.escape(typed if common else typed.casefold())}(?!\w)")
+    return frozenset(words), pattern, common
 
 
 def match_film(text: str, catalogue: Sequence[Film]) -> list[Film]:
-    """The films `text` names by title or alias: whole words, case- and quote-insensitive.
+    """The films `text` names by title or alias: whole words, case- and quote-insensitive (a name
+    of only very common words, like "It", must be typed as written, not first in `text`).
 
     A name found only inside a longer name found in the same place does not count. Only names
     whose every word is in `text` are searched for: 1,000 films cost ~3 ms a question."""
-    hay = _norm(text)
+    typed = " ".join(text.translate(_QUOTES).split())
+    hay = typed.casefold()
     words = set(_WORDS.findall(hay))
     spans: list[tuple[int, int, Film]] = []
     for film in catalogue:
@@ -111,7 +125,12 @@ def match_film(text: str, catalogue: Sequence[Film]) -> list[Film]:
             found = _name(name)
             if found is None or not found[0] <= words:
                 continue
-            spans += [(m.start(), m.end(), film) for m in found[1].finditer(hay)]
+            in_text = typed if found[2] else hay
+            spans += [
+                (m.start(), m.end(), film)
+                for m in found[1].finditer(in_text)
+                if not (found[2] and m.start() == 0)
+            ]
     kept: dict[str, Film] = {}
     for s, e, film in spans:
         inside = any(

@@ -134,3 +134,20 @@ def test_with_films_labels_citations_and_says_the_scope() -> None:
     alone = films([reviews["a"]])
     assert with_films(answer, alone, reviews, []) is answer
     assert "film" not in answer.citations[0].to_json()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Was it worth it?", []),
+        ("It was scary, wasn't it?", []),
+        ("Did critics find It scary?", ["It"]),
+        ("is heat worth it?", ["Heat"]),  # "heat" is not that common: any case still works
+    ],
+)
+def test_a_name_of_only_very_common_words_must_be_typed_as_written(
+    question: str, expected: list[str]
+) -> None:
+    """A film called "It" is named by "It" mid-question, never by the pronoun "it"."""
+    catalogue = films([_review("i", "It", 2017), _review("h", "Heat", 1995)])
+    assert [f.title for f in match_film(question, catalogue)] == expected
