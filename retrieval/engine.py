@@ -32,7 +32,7 @@ from pathlib import Path
 from .catalogue import Catalogue
 from .defaults import MAX_QUESTION_CHARS, MODEL_DIR, K
 from .embeddings import Embedder
-from .films import Film
+from .films import Film, scoping_films
 from .indexing import Indexer, Progress
 from .llm import LLM
 from .models import Answer, IndexReport, Review
@@ -130,9 +130,12 @@ class Engine:
         return live
 
     def warm_up(self) -> None:
-        """Open the index and load the model now, so a long-running bot's first answer is fast."""
-        if self._open() is not None:
+        """Open the index and load the model now, so a long-running bot's first answer is fast
+        (also the films' names, compiled once: ~0.7 s at 1,000 films)."""
+        live = self._open()
+        if live is not None:
             self.embedder.embed_query("warm up")
+            scoping_films("warm up", live.snapshot.films)
 
     def has_index(self) -> bool:
         return self._store.exists()
