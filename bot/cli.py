@@ -238,8 +238,9 @@ def _sources(answer: Answer) -> str:
     for c in answer.sources():
         marks = ", ".join(f"[{n}]" for n in groups[c.review_id])
         where = f" — {c.outlet}" if c.outlet and c.outlet not in c.name else ""
+        film = f" on {c.film}" if c.film else ""  # set only when the index has several films
         link = f" <{c.url}>" if c.url else ""
-        lines.append(f"{marks} {c.name}{where}{link}")
+        lines.append(f"{marks} {c.name}{where}{film}{link}")
     return for_terminal("Sources:\n" + "\n".join(lines)) if lines else ""
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         UserError,
     )
     from .evaluation import dev_set_path, format_metrics, load_questions, run_eval
+    from .films import Film
     from .indexing import Progress
     from .ingest import AddResult, Upload, add_reviews
     from .llm import LLM, Completion, OpenAICompletion, Usage
@@ -72,6 +73,7 @@ _WHERE = {
     **dict.fromkeys(["AddResult", "Upload", "add_reviews"], "ingest"),
     **dict.fromkeys(["dev_set_path", "format_metrics", "load_questions", "run_eval"], "evaluation"),
     "Progress": "indexing",
+    "Film": "films",
     **dict.fromkeys(["LLM", "Completion", "OpenAICompletion", "Usage"], "llm"),
     **dict.fromkeys(
         [
@@ -102,6 +104,7 @@ __all__ = [
     "DuplicateReview",
     "Embedder",
     "Engine",
+    "Film",
     "IndexDirError",
     "IndexMismatch",
     "IndexReport",

@@ -6,7 +6,8 @@ catalogue.find_review(name) -> Review    # id, display name or critic, case-inse
                                          # raises UnknownCritic with suggestions
 catalogue.complete(prefix, limit=25) -> list[Review]
 catalogue.films() -> list[str]
-catalogue.film_ids(film) -> set[str]     # reviews of films matching `film`; UserError if none
+catalogue.film_ids(film) -> set[str]     # reviews of films whose title contains `film` or that
+                                         # `film` names (title, subtitle, alias); UserError if none
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class Catalogue:
     def film_ids(self, film: str) -> set[str]:
         low = " ".join(film.split()).lower()
         ids = {r.id for r in self._reviews if low in r.film.lower()}
+        ids.update(i for f in self.snapshot.match_film(film) for i in f.review_ids)
         if not ids:
             raise UserError(
                 f"No review is of a film matching {film!r}. Films: {', '.join(self._films)}"

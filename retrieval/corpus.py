@@ -28,7 +28,9 @@ from .models import Rejected, Review
 
 log = logging.getLogger(__name__)
 
-KNOWN_FIELDS = ("id", "film", "year", "critic", "outlet", "title", "url", "rating", "published")
+KNOWN_FIELDS = (
+    "id", "film", "year", "critic", "outlet", "title", "url", "rating", "published", "aliases",
+)  # fmt: skip
 _TEXT_FIELDS = ("critic", "outlet", "title", "url", "rating", "published")
 # Ids become Chroma metadata and passage ids; keep them to a safe, readable alphabet.
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -111,6 +113,25 @@ def _text(value: Any, field: str, path: str) -> str | None:
     )
 
 
+def _aliases(value: Any, path: str) -> tuple[str, ...]:
+    """`aliases:` as a tuple of names: a list of names, or one name (blank entries dropped)."""
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    names = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+            raise ReviewFileError(
+                path,
+                "front matter field 'aliases' must be a name or a list of names, not "
+                f"{type(item).__name__}",
+            )
+        name = " ".join(str(item).split())
+        if name:
+            names.append(name)
+    return tuple(dict.fromkeys(names))
+
+
 def parse_review(
     path: Path,
     raw: bytes | None = None,
@@ -172,6 +193,7 @@ def parse_review(
         path=where,
         content_hash=hashlib.sha256(raw).hexdigest(),
         year=year,
+        aliases=_aliases(meta.get("aliases"), where),
         **fields,
     )
 

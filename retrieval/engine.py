@@ -10,7 +10,7 @@
                on_delta=None) -> Answer              # on_delta(chunk: str) while an LLM streams
     engine.summary(critic, use_llm=True, on_delta=None) -> Answer
     engine.critics() -> list[Review]                 # every indexed review, by display name
-    engine.films() -> list[str]
+    engine.films() -> list[Film]                     # by title: year, aliases, review ids
     engine.find_review(name) -> Review               # id or display name, case-insensitive;
                                                      # raises UnknownCritic with suggestions
     engine.find_loaded_review(name) -> Review | None # the same, in memory; None: no index open
@@ -32,6 +32,7 @@ from pathlib import Path
 from .catalogue import Catalogue
 from .defaults import MAX_QUESTION_CHARS, MODEL_DIR, K
 from .embeddings import Embedder
+from .films import Film, scoping_films
 from .indexing import Indexer, Progress
 from .llm import LLM
 from .models import Answer, IndexReport, Review
@@ -129,9 +130,12 @@ class Engine:
         return live
 
     def warm_up(self) -> None:
-        """Open the index and load the model now, so a long-running bot's first answer is fast."""
-        if self._open() is not None:
+        """Open the index and load the model now, so a long-running bot's first answer is fast
+        (also the films' names, compiled once: ~0.7 s at 1,000 films)."""
+        live = self._open()
+        if live is not None:
             self.embedder.embed_query("warm up")
+            scoping_films("warm up", live.snapshot.films)
 
     def has_index(self) -> bool:
         return self._store.exists()
@@ -159,9 +163,9 @@ class Engine:
     def critics(self) -> list[Review]:
         return self._require().catalogue.critics()
 
-    def films(self) -> list[str]:
+    def films(self) -> list[Film]:
         live = self._open()
-        return live.catalogue.films() if live else []
+        return list(live.snapshot.films) if live else []
 
     def find_review(self, name: str) -> Review:
         return self._require().catalogue.find_review(name)

@@ -35,6 +35,7 @@ class Review:
     url: str | None = None
     rating: str | None = None
     published: str | None = None
+    aliases: tuple[str, ...] = ()  # other names the film answers to (`aliases:` front matter)
 
     @property
     def display_name(self) -> str:
@@ -125,9 +126,15 @@ class Citation:
     url: str | None
     quote: str
     verified: bool
+    # The cited review's film; set only when the index holds several films (adapters show it
+    # when set, so a one-film index's output carries no film).
+    film: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if data["film"] is None:
+            del data["film"]
+        return data
 
 
 Mode = Literal["extractive", "llm"]

@@ -7,7 +7,10 @@
     summary: find the review → its passages → answer (LLM, else extractive) → verify → Answer
 
 An LLM answer that fails (error, timeout, no verifiable quote) falls back to the extractive one,
-with the reason in `Answer.fallback_reason`.
+with the reason in `Answer.fallback_reason`. On an index of several films, a question that names
+films is scoped to their reviews (films.py) and every citation carries its film.
+
+Long because `ask` is kept as one top-down reading of the whole path, scope to verified answer.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from .defaults import MAX_QUESTION_CHARS, K
 from .describe import described
 from .embeddings import Embedder
 from .errors import BadQuestion, LLMError, UserError
+from .films import Film, names_film, scoping_films, with_films, without_films
 from .llm import LLM
 from .llm.prompting import NO_PASSAGES_TEXT, StreamFilter, cut_reply, strip_not_found
 from .models import Answer, Part, Review, ScoredPassage
@@ -119,6 +123,11 @@ class Pipeline:
         if film:
             film_ids = live.catalogue.film_ids(film)
             scope = film_ids if scope is None else scope & film_ids
+        named: list[Film] = []  # the films the question names, when they set the scope
+        if not critic and not film:
+            named = scoping_films(question, snap.films)
+            if named:
+                scope = {i for f in named for i in f.review_ids}
         asked, note = question, ""
         if not critic:
             found = described(question, snap.reviews, searcher.review_ids_with)
@@ -126,12 +135,15 @@ class Pipeline:
                 scope = {found.review.id}
                 asked = found.strip_from(question)
                 note = f"Answering from {found.review.display_name}'s review."
+                named = []  # the critic's note says more than the film's
+        if named:
+            asked = without_films(question, named)
         in_scope = set(scope if scope is not None else snap.reviews)
         query = analyse(asked, searcher.lexical.has, searcher.vocabulary)
         missing = []
         for name in query.names:
             naming = searcher.reviews_naming(name)
-            if naming is not None and not naming & in_scope:
+            if naming is not None and not naming & in_scope and not names_film(name, named):
                 missing.append(name)
         uncovered = bool(query.names) and len(missing) == len(query.names)
 
@@ -161,7 +173,8 @@ class Pipeline:
             if closest:
                 parts += [Part("break"), Part("text", "The closest passages:"), *closest]
             checked = verify(parts, numbered, snap.reviews)
-            return self._answer(question, checked, False, scored, t0, timings, fallback)
+            answer = self._answer(question, checked, False, scored, t0, timings, fallback)
+            return with_films(answer, snap.films, snap.reviews, named)
 
         if uncovered:
             return not_covered()
@@ -177,7 +190,8 @@ class Pipeline:
                 log.warning("LLM failed (%s); answering extractively", err.reason)
                 fallback = err.reason
             else:
-                return _finish(answer, t0, timings, self._clock)
+                answer = _finish(answer, t0, timings, self._clock)
+                return with_films(answer, snap.films, snap.reviews, named)
 
         draft = extractive.answer_question(
             hits, snap, in_scope=len(in_scope), intent=query.intent, floor=floor
@@ -191,7 +205,8 @@ class Pipeline:
         checked = verify(draft, numbered, snap.reviews)
         if not checked.citations:
             return not_covered(fallback)
-        return self._answer(question, checked, True, scored, t0, timings, fallback)
+        answer = self._answer(question, checked, True, scored, t0, timings, fallback)
+        return with_films(answer, snap.films, snap.reviews, named)
 
     def _verdict_vector(self) -> np.ndarray:
         if self._verdict is None:

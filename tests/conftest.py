@@ -1,5 +1,6 @@
-"""Shared fixtures: the real local MiniLM (loaded once) and a real Chroma index over the shipped
-reviews in a temporary folder (built once per session)."""
+"""Shared fixtures: the real local MiniLM (loaded once), a real Chroma index over the shipped
+reviews and one over the small multi-film corpus, each in a temporary folder (built once per
+session)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from retrieval.onnx_embedding import default_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 REVIEWS = ROOT / "data" / "reviews"
+# Three films, two short reviews each: Heat (no review says its title), "From the World of John
+# Wick: Ballerina" (a "Series: Subtitle" title) and "The Good, the Bad and the Ugly" (`aliases:`).
+FILMS = ROOT / "tests" / "fixtures" / "films"
 DEV_SET = dev_set_path(ROOT)
 MODEL_DIR = ROOT / ".reviewbot" / "models"
 
@@ -34,6 +38,14 @@ def embedder() -> Embedder:
 def engine(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Engine:
     """A real engine over data/reviews with its index in a session temp folder."""
     e = Engine(REVIEWS, tmp_path_factory.mktemp("index") / "index", embedder=embedder)
+    e.ensure_index()
+    return e
+
+
+@pytest.fixture(scope="session")
+def films_engine(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """A real engine over tests/fixtures/films (three films) with its index in a temp folder."""
+    e = Engine(FILMS, tmp_path_factory.mktemp("films") / "index", embedder=embedder)
     e.ensure_index()
     return e
 

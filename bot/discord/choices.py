@@ -28,14 +28,15 @@ async def critic_choices(engine: Engine, current: str) -> list[app_commands.Choi
 
 
 async def film_choices(engine: Engine, current: str) -> list[app_commands.Choice[str]]:
-    """Films matching `current`."""
+    """Films whose title or an alias contains `current`; the value is the title."""
     try:
         films = await asyncio.to_thread(engine.films)
     except Exception:
         log.exception("film autocomplete failed")
         return []
-    matching = [f for f in films if current.casefold() in f.casefold()]
+    low = current.casefold()
+    matching = [f for f in films if any(low in n.casefold() for n in f.names())]
     return [
-        app_commands.Choice(name=clip(f, CHOICE_NAME_LIMIT), value=f[:100])
+        app_commands.Choice(name=clip(f.label, CHOICE_NAME_LIMIT), value=f.title[:100])
         for f in matching[:CHOICES_LIMIT]
     ]

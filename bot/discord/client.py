@@ -26,6 +26,7 @@ ANSWER_THREADS = 16  # answers computed at once; more wait their turn (each is d
 EXTENSIONS = (
     "bot.discord.cogs.ask",
     "bot.discord.cogs.critics",
+    "bot.discord.cogs.films",
     "bot.discord.cogs.admin",
     "bot.discord.cogs.reviews",
 )

@@ -4,8 +4,8 @@ Nothing here sends or awaits. Answers arrive as parts (`retrieval.models.Part`):
 name is bold, a quote is “…” [n]; every run of text from a review or an LLM is escaped so it
 cannot form Markdown — no masked links, code fences, headings or bold it did not ask for.
 
-Long because every embed the bot sends is built here (answers, /critics, /reindex, /review),
-so Discord's limits and the escaping live in one place.
+Long because every embed the bot sends is built here (answers, /critics, /films, /reindex,
+/review), so Discord's limits and the escaping live in one place.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from retrieval import AddResult, Answer, Citation, IndexReport, Part, Review, url_host
+from retrieval import AddResult, Answer, Citation, Film, IndexReport, Part, Review, url_host
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 CONTENT_LIMIT = 2000
@@ -194,7 +194,8 @@ def _link_url(url: str | None) -> str | None:
 def _source_field(answer: Answer, source: Citation) -> tuple[str, str]:
     cites = [c for c in answer.citations if c.review_id == source.review_id]
     markers = " ".join(f"[{c.n}]" for c in cites)
-    name = clip(f"{markers} {source.name}", FIELD_NAME_LIMIT)
+    film = f" on {source.film}" if source.film else ""  # set only when the index has several
+    name = clip(f"{markers} {source.name}{film}", FIELD_NAME_LIMIT)
     lines = []
     if source.critic and source.outlet and source.outlet not in source.name:
         lines.append(clip(escape(source.outlet), 200))
@@ -299,6 +300,39 @@ def critics_embeds(reviews: Sequence[Review]) -> list[discord.Embed]:
     embeds.append(discord.Embed(description="\n".join(chunk), colour=COLOUR_FOUND))
     embeds[0].title = f"Reviews ({len(reviews)})"
     return embeds
+
+
+# Each film's line is cut to this; the description keeps room for the "…and N more" line.
+FILM_LINE_LIMIT = 300
+_FILMS_MORE_RESERVE = 120
+
+
+def films_embed(films: Sequence[Film], *, matching: str = "") -> discord.Embed:
+    """The films (title, year, review count, aliases) in one embed: as many as fit its
+    description, the rest counted in a last line that says how to narrow the list."""
+    found = f" matching “{clip(escape(matching), 100)}”" if matching else ""
+    if not films:
+        what = f"No film{found}." if matching else "No films are indexed yet."
+        return discord.Embed(title="Films", description=what, colour=COLOUR_NOT_FOUND)
+    lines: list[str] = []
+    used = 0
+    for i, f in enumerate(films):
+        year = f" ({f.year})" if f.year else ""
+        count = f"{f.reviews} review{'' if f.reviews == 1 else 's'}"
+        aka = f" · also: {escape(', '.join(f.aliases))}" if f.aliases else ""
+        line = clip(f"**{escape(f.title)}**{year} — {count}{aka}", FILM_LINE_LIMIT)
+        if used + len(line) + 1 > DESCRIPTION_LIMIT - _FILMS_MORE_RESERVE:
+            rest = len(films) - i
+            lines.append(f"…and {rest} more: `/films name:` narrows the list")
+            break
+        lines.append(line)
+        used += len(line) + 1
+    reviews = sum(f.reviews for f in films)
+    embed = discord.Embed(
+        title=f"Films{found} ({len(films)})", description="\n".join(lines), colour=COLOUR_FOUND
+    )
+    embed.set_footer(text=f"{reviews} review{'' if reviews == 1 else 's'} in all")
+    return embed
 
 
 def _names_field(names: Sequence[str]) -> str:

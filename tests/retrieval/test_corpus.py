@@ -88,6 +88,8 @@ def test_critics_row_says_which_fields_are_known() -> None:
         ("---\nfilm: X\n---\n   \n", "empty body"),
         ("Just text, no front matter.\n", "has no YAML front matter"),
         ("---\nfilm: X\nyear: soon\n---\nText.\n", "'year' must be a whole number"),
+        ("---\nfilm: X\naliases: {a: b}\n---\nText.\n", "'aliases' must be a name or a list"),
+        ("---\nfilm: X\naliases: [[a]]\n---\nText.\n", "'aliases' must be a name or a list"),
     ],
 )
 def test_bad_review_file_is_named_and_skipped_while_others_load(
@@ -192,3 +194,20 @@ def test_symlink_inside_the_folder_is_followed(reviews_dir: Path) -> None:
     reviews, rejected = load_corpus(reviews_dir)
     assert rejected == []
     assert "archived" in {r.id for r in reviews}
+
+
+@pytest.mark.parametrize(
+    ("front", "aliases"),
+    [
+        ('aliases: ["GBU", " Il buono,  il brutto ", "", GBU]', ("GBU", "Il buono, il brutto")),
+        ("aliases: GBU", ("GBU",)),
+        ("aliases: 1917", ("1917",)),
+        ("aliases: []", ()),
+        ("aliases:", ()),
+        ("", ()),
+    ],
+)
+def test_aliases_are_a_list_or_one_name(tmp_path: Path, front: str, aliases: tuple) -> None:
+    """`aliases:` takes a list or a single name; blanks and repeats are dropped."""
+    path = _write(tmp_path, "x.md", f"---\nfilm: X\n{front}\n---\nText.\n")
+    assert parse_review(path).aliases == aliases

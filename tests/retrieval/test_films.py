@@ -10,8 +10,16 @@ import pytest
 from bot.cli import main
 from retrieval.embeddings import Embedder
 from retrieval.engine import Engine
-from retrieval.films import films, match_film
-from retrieval.models import Review
+from retrieval.films import (
+    Film,
+    films,
+    match_film,
+    names_film,
+    scoping_films,
+    with_films,
+    without_films,
+)
+from retrieval.models import Answer, Citation, Part, Review
 
 
 def _review(rid: str, film: str, year: int | None = None) -> Review:
@@ -27,6 +35,10 @@ CATALOGUE = films(
         _review("e", "John Wick: Chapter 4", 2023),
     ]
 )
+
+
+def _film(title: str) -> Film:
+    return next(f for f in CATALOGUE if f.title == title)
 
 
 def _titles(text: str) -> list[str]:
@@ -72,3 +84,70 @@ def test_films_command_lists_films_as_json(
         ("From the World of John Wick: Ballerina", 1),
         ("Heat", 1),
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "films_named", "left"),
+    [
+        (
+            "What did critics say about the action in Heat?",
+            ["Heat"],
+            "What did critics say about the action in ?",
+        ),
+        ("what about HEAT’s diner scene", ["Heat"], "what about diner scene"),
+        ("Is ballerina any good?", ["From the World of John Wick: Ballerina"], "Is any good?"),
+        ("Heat?", ["Heat"], "Heat?"),  # nothing left: the question stays as asked
+    ],
+)
+def test_without_films_takes_the_named_films_names_out(
+    question: str, films_named: list[str], left: str
+) -> None:
+    """The scoped films' names (any case, with 's) leave the text that is analysed."""
+    assert without_films(question, [_film(t) for t in films_named]) == left
+
+
+def test_names_film_and_scoping_films() -> None:
+    """A part of a scoping film's name is no missing name; a one-film index scopes nothing."""
+    ballerina = _film("From the World of John Wick: Ballerina")
+    assert names_film("John Wick", [ballerina]) and names_film("ballerina", [ballerina])
+    assert not names_film("Keanu", [ballerina]) and not names_film("Heat", [])
+    assert [f.title for f in scoping_films("Is Heat long?", CATALOGUE)] == ["Heat"]
+    assert scoping_films("Is Heat long?", films([_review("a", "Heat")])) == []
+
+
+def test_with_films_labels_citations_and_says_the_scope() -> None:
+    """Several films: each citation carries its film and the scope is said first; one film: the
+    answer is returned unchanged."""
+    reviews = {r.id: r for r in [_review("a", "Heat", 1995), _review("c", "Other")]}
+    cite = Citation(1, "a", "A", None, None, None, "Loud.", True)
+    answer = Answer(
+        "q", "“Loud.” [1]", True, "extractive", (cite,), parts=(Part("quote", "Loud.", 1),)
+    )
+    scoped = with_films(answer, CATALOGUE, reviews, [_film("Heat")])
+    assert scoped.text == "Answering from the reviews of Heat (1995).\n“Loud.” [1]"
+    assert scoped.parts[0] == Part("text", "Answering from the reviews of Heat (1995).")
+    assert scoped.citations[0].film == "Heat" and scoped.citations[0].to_json()["film"] == "Heat"
+    across = with_films(answer, CATALOGUE, reviews, [])
+    assert across.text == answer.text and across.citations[0].film == "Heat"
+    two = with_films(answer, CATALOGUE, reviews, [_film("Heat"), _film("John Wick")])
+    assert two.text.startswith("Answering from the reviews of Heat (1995) and John Wick.\n")
+    alone = films([reviews["a"]])
+    assert with_films(answer, alone, reviews, []) is answer
+    assert "film" not in answer.citations[0].to_json()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Was it worth it?", []),
+        ("It was scary, wasn't it?", []),
+        ("Did critics find It scary?", ["It"]),
+        ("is heat worth it?", ["Heat"]),  # "heat" is not that common: any case still works
+    ],
+)
+def test_a_name_of_only_very_common_words_must_be_typed_as_written(
+    question: str, expected: list[str]
+) -> None:
+    """A film called "It" is named by "It" mid-question, never by the pronoun "it"."""
+    catalogue = films([_review("i", "It", 2017), _review("h", "Heat", 1995)])
+    assert [f.title for f in match_film(question, catalogue)] == expected

@@ -1,1 +1,2 @@
-"""One cog per area: ask (questions and mentions), critics (/critic, /critics), admin (/reindex)."""
+"""One cog per area: ask (questions and mentions), critics (/critic, /critics), films
+(/films), admin (/reindex), reviews (/review)."""

@@ -11,16 +11,18 @@ import pytest
 
 from bot.discord.render import (
     DESCRIPTION_LIMIT,
+    EMBED_TOTAL_LIMIT,
     FOOTER_LIMIT,
     added_embeds,
     answer_embeds,
     escape,
+    films_embed,
     pack_messages,
     render_parts,
     split_text,
 )
 from bot.discord.reply import Streamer
-from retrieval import AddResult, Answer, Citation, IndexReport, Part
+from retrieval import AddResult, Answer, Citation, Film, IndexReport, Part
 
 QUOTE = "the action in that second half is so good that it earns a seat at the high table"
 
@@ -186,3 +188,17 @@ def test_footer_keeps_the_answer_id_whole_within_limits() -> None:
     text = last.footer.text or ""
     assert text.endswith(" · answer 2yw3kq5x1c0w") and len(text) <= 300 <= FOOTER_LIMIT
     assert "answer " not in (answer_embeds(answer, title="Q")[-1].footer.text or "")
+
+
+def _film(i: int) -> Film:
+    return Film(f"Film number {i:03d}: A Long Subtitle", 1950 + i % 70, (f"F{i}",), ("a", "b"))
+
+
+def test_films_embed_for_a_big_archive_stays_within_discord_limits() -> None:
+    """500 films: one embed within the description limit, ending "…and N more" with a hint."""
+    embed = films_embed([_film(i) for i in range(500)])
+    assert len(embed.description or "") <= DESCRIPTION_LIMIT and len(embed) <= EMBED_TOTAL_LIMIT
+    lines = (embed.description or "").splitlines()
+    shown = len(lines) - 1
+    assert lines[-1] == f"…and {500 - shown} more: `/films name:` narrows the list"
+    assert embed.title == "Films (500)" and embed.footer.text == "1000 reviews in all"

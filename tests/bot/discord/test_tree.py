@@ -25,7 +25,7 @@ from bot.discord import ReviewBot
 
 on_session_loop = pytest.mark.asyncio(loop_scope="session")
 
-EXPECTED = {"ask", "critic", "critics", "reindex", "review"}  # the top-level commands
+EXPECTED = {"ask", "critic", "critics", "films", "reindex", "review"}  # the top-level commands
 ADMIN = {"reindex", "review"}
 SUBCOMMANDS = {"review add", "review remove"}
 NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
