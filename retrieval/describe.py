@@ -133,6 +133,7 @@ def _names_by_first_word(
     looks up its own words instead of testing every review's byline."""
     if _NAMES and _NAMES[0][0] is reviews:
         return _NAMES[0][1]
+    small = len(reviews) <= 64  # a scope built for one question: not worth keeping
     grouped: dict[str, list[str]] = {}
     for r in reviews.values():
         for name in dict.fromkeys((r.critic, r.outlet)):
@@ -143,7 +144,8 @@ def _names_by_first_word(
         first = re.findall(r"\w+", name.casefold())
         if first:
             index.setdefault(first[0], []).append((name, rids))
-    _NAMES[:] = [(reviews, index)]
+    if not small:
+        _NAMES[:] = [(reviews, index)]
     return index
 
 

@@ -129,15 +129,17 @@ class Pipeline:
             if named:
                 scope = {i for f in named for i in f.review_ids}
         asked, note = question, ""
-        if not critic:
-            found = described(question, snap.reviews, searcher.review_ids_with)
-            if found is not None and (scope is None or found.review.id in scope):
-                scope = {found.review.id}
-                asked = found.strip_from(question)
-                note = f"Answering from {found.review.display_name}'s review."
-                named = []  # the critic's note says more than the film's
         if named:
             asked = without_films(question, named)
+        if not critic:
+            # Among the reviews in scope: "what did Ann Lee think of Heat?" is her Heat review.
+            pool = snap.reviews if scope is None else {i: snap.reviews[i] for i in scope}
+            found = described(asked, pool, searcher.review_ids_with)
+            if found is not None:
+                scope = {found.review.id}
+                asked = found.strip_from(asked)
+                note = f"Answering from {found.review.display_name}'s review."
+        shown = [] if note else named  # the critic's note says more than the film's
         in_scope = set(scope if scope is not None else snap.reviews)
         query = analyse(asked, searcher.lexical.has, searcher.vocabulary)
         missing = []
@@ -174,7 +176,7 @@ class Pipeline:
                 parts += [Part("break"), Part("text", "The closest passages:"), *closest]
             checked = verify(parts, numbered, snap.reviews)
             answer = self._answer(question, checked, False, scored, t0, timings, fallback)
-            return with_films(answer, snap.films, snap.reviews, named)
+            return with_films(answer, snap.films, snap.reviews, shown)
 
         if uncovered:
             return not_covered()
@@ -191,7 +193,7 @@ class Pipeline:
                 fallback = err.reason
             else:
                 answer = _finish(answer, t0, timings, self._clock)
-                return with_films(answer, snap.films, snap.reviews, named)
+                return with_films(answer, snap.films, snap.reviews, shown)
 
         draft = extractive.answer_question(
             hits, snap, in_scope=len(in_scope), intent=query.intent, floor=floor
@@ -206,7 +208,7 @@ class Pipeline:
         if not checked.citations:
             return not_covered(fallback)
         answer = self._answer(question, checked, True, scored, t0, timings, fallback)
-        return with_films(answer, snap.films, snap.reviews, named)
+        return with_films(answer, snap.films, snap.reviews, shown)
 
     def _verdict_vector(self) -> np.ndarray:
         if self._verdict is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from retrieval.films import (
     without_films,
 )
 from retrieval.models import Answer, Citation, Part, Review
+from tests.conftest import FILMS
 
 
 def _review(rid: str, film: str, year: int | None = None) -> Review:
@@ -151,3 +153,28 @@ def test_a_name_of_only_very_common_words_must_be_typed_as_written(
     """A film called "It" is named by "It" mid-question, never by the pronoun "it"."""
     catalogue = films([_review("i", "It", 2017), _review("h", "Heat", 1995)])
     assert [f.title for f in match_film(question, catalogue)] == expected
+
+
+def test_a_critic_of_two_films_named_with_a_film_is_that_review(
+    embedder: Embedder, tmp_path: Path
+) -> None:
+    """Ann Lee reviewed Heat and The Good, the Bad and the Ugly: "Ann Lee on Heat" is her Heat
+    review alone; her name without a film picks neither of her reviews for the question."""
+    data = tmp_path / "reviews"
+    shutil.copytree(FILMS, data)
+    (data / "gbu-ann-lee.md").write_text(
+        "---\nid: gbu-ann-lee\nfilm: \"The Good, the Bad and the Ugly\"\nyear: 1966\n"
+        "critic: Ann Lee\noutlet: The Night Desk\n---\n\n"
+        "Leone stretches the final standoff in the cemetery until the music does the shooting.\n"
+        "Eli Wallach steals the film as Tuco, funny and desperate in the same breath.\n",
+        encoding="utf-8",
+    )
+    engine = Engine(data, tmp_path / "index", embedder=embedder)
+    engine.ensure_index()
+
+    heat = engine.ask("What did Ann Lee think of the shootout in Heat?", use_llm=False)
+    assert heat.found and "Answering from Ann Lee" in heat.text
+    assert {c.review_id for c in heat.citations} == {"heat-ann-lee"}
+
+    either = engine.ask("What did Ann Lee think of the shootout?", use_llm=False)
+    assert "Answering from Ann Lee" not in either.text
