@@ -268,10 +268,12 @@ def indexing(work: Path, emb: OnnxEmbedder, synth_reviews: int) -> dict[str, Any
     for p in DATA.glob("*.md"):
         shutil.copy(p, data / p.name)
     synth.generate(data, synth_reviews, max(1, synth_reviews // 5), seed=11)
-    engine = Engine(data, root / "index", embedder=emb)
+    timed = issue12.CountingEmbedder(emb)
+    engine = Engine(data, root / "index", embedder=timed)
     t = time.perf_counter()
     full = engine.index()
     full_s = time.perf_counter() - t
+    embed_s, texts = timed.seconds, timed.texts
     t = time.perf_counter()
     engine.index()
     noop_s = time.perf_counter() - t
@@ -297,6 +299,8 @@ def indexing(work: Path, emb: OnnxEmbedder, synth_reviews: int) -> dict[str, Any
         "passages": full.passages,
         "full_s": full_s,
         "passages_per_s": full.passages / full_s,
+        "embed_s": embed_s,  # of full_s, inside the embedder
+        "texts_embedded": texts,
         "noop_s": noop_s,
         "noop_fresh_engine_s": noop_fresh_s,
         "noop_cli_s": noop_cli_s if cli.returncode == 0 else None,
@@ -342,6 +346,7 @@ def scale(
         built = {
             "spec": spec,
             "build_s": time.perf_counter() - t,
+            "build_embed_s": pooled.seconds,
             # ru_maxrss of this whole bench process so far: the build is its biggest step.
             "build_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "passages": report.passages,

@@ -73,3 +73,15 @@ def test_missing_measurements_say_so() -> None:
     assert rows["open the index (fresh process)"] == ["≤ 1.5 s", "not measured", "n/a"]
     assert any("failed: ['boom']" in line for line in text)
     assert issue12.render({"scale": []}) == []
+
+
+def test_synthetic_throughput_is_an_estimate_from_measured_parts() -> None:
+    """A pooled build's throughput cell is its own non-embedding time plus the real embedding
+    rate per passage measured on the same kind of text, labelled as an estimate."""
+    big = {**_index(10_000, open_s=0.2, reindex_s=1.0, mb=400), "build_s": 100.0}
+    big["build_embed_s"] = 40.0
+    assert issue12.estimate_throughput(big, 0.02) == 10_000 / (60.0 + 200.0)
+    assert issue12.estimate_throughput(big, None) is None
+    r = {"scale": [big], "indexing": {"embed_s": 10.0, "passages": 500}}
+    cell = _rows(issue12.render(r))["indexing throughput, real embeddings"][1]
+    assert cell == "≈ 38 passages/s (estimate) ✗"
