@@ -288,6 +288,17 @@ def render(r: dict[str, Any]) -> list[str]:
             f"sentences per passage than an archive of distinct reviews); disk "
             f"{rt['disk_mb']:.0f} MB."
         )
+    if rt and rt.get("build_cpu_s") and rt["passages_per_s"] < 60:
+        per_cpu = rt["passages"] / rt["build_cpu_s"]
+        out.append(
+            f"- Why the throughput goal is not met: the build ran at {per_cpu:.0f} passages per "
+            "CPU-second of this process, and two cores can at best double that. The time is "
+            "MiniLM's matrix products: padding is gone (batches of equal length in word-pieces), "
+            "each distinct text is embedded once, and no onnxruntime session option or offline "
+            "graph fusion measurably changed the cost (`retrieval/onnx_embedding.py`). Reaching "
+            "60 passages/s would take fewer word-pieces per passage (smaller passages, or "
+            "sentence vectors computed when a passage is retrieved) or other vectors (int8)."
+        )
     for c in cols:
         ix = _get(c, "issue12", "index_scale") or {}
         if "error" in ix:
