@@ -293,7 +293,8 @@ def render(r: dict[str, Any]) -> list[str]:
         out.append(
             f"- Why the throughput goal is not met: the build ran at {per_cpu:.0f} passages per "
             "CPU-second of this process, and two cores can at best double that. The time is "
-            "MiniLM's matrix products: padding is gone (batches of equal length in word-pieces), "
+            "MiniLM's matrix products: little is padding (batches of near-equal word-piece "
+            "length), "
             "each distinct text is embedded once, and no onnxruntime session option or offline "
             "graph fusion measurably changed the cost (`retrieval/onnx_embedding.py`). Reaching "
             "60 passages/s would take fewer word-pieces per passage (smaller passages, or "
