@@ -27,8 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from bench import synth
+from bench import issue12, synth
 from bench.baseline import Baseline
+from bench.procs import cli_env, cold_start, query_process, reviewbot
 from bench.scale import pct
 from bench.vectors import PooledEmbedder
 from retrieval import evaluation
@@ -232,49 +233,6 @@ def quality(engine: Engine, emb: OnnxEmbedder, ks: tuple[int, ...], rounds: int)
 
 
 # -- cold start ----------------------------------------------------------------------------------
-def cli_env(data: Path, index: Path, models: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "REVIEWBOT_"))}
-    env.update(
-        REVIEWBOT_DATA_DIR=str(data),
-        REVIEWBOT_INDEX_DIR=str(index),
-        REVIEWBOT_MODEL_DIR=str(models),
-    )
-    env["PYTHONDONTWRITEBYTECODE"] = "0"
-    return env
-
-
-def reviewbot() -> list[str]:
-    exe = Path(PY).with_name("reviewbot")
-    return [str(exe)] if exe.exists() else [PY, "-m", "bot.cli"]
-
-
-def cold_start(data: Path, index: Path, models: Path, question: str, runs: int) -> dict[str, Any]:
-    """Wall time of fresh `reviewbot ask ... --json` processes (OS file cache warm)."""
-    cmd = [*reviewbot(), "ask", question, "--json"]
-    env = cli_env(data, index, models)
-    first = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-    if first.returncode != 0:
-        return {"error": (first.stderr or first.stdout).strip().splitlines()[-1:], "cmd": cmd}
-    walls = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, check=True, timeout=300)
-        walls.append(time.perf_counter() - t)
-    doc = json.loads(first.stdout)
-    bare = []
-    for _ in range(max(3, runs // 2)):
-        t = time.perf_counter()
-        subprocess.run([PY, "-c", "pass"], check=True)
-        bare.append(time.perf_counter() - t)
-    return {
-        "cmd": f'ask "{question}" --json',
-        "wall_s": pct(walls),
-        "python_startup_s": float(np.median(bare)),
-        "mode": doc.get("mode"),
-        "timings_ms": doc.get("timings_ms"),
-    }
-
-
 def import_profile(
     data: Path, index: Path, models: Path, question: str, top: int = 12
 ) -> dict[str, Any]:
@@ -310,10 +268,12 @@ def indexing(work: Path, emb: OnnxEmbedder, synth_reviews: int) -> dict[str, Any
     for p in DATA.glob("*.md"):
         shutil.copy(p, data / p.name)
     synth.generate(data, synth_reviews, max(1, synth_reviews // 5), seed=11)
-    engine = Engine(data, root / "index", embedder=emb)
+    timed = issue12.CountingEmbedder(emb)
+    engine = Engine(data, root / "index", embedder=timed)
     t = time.perf_counter()
     full = engine.index()
     full_s = time.perf_counter() - t
+    embed_s, texts = timed.seconds, timed.texts
     t = time.perf_counter()
     engine.index()
     noop_s = time.perf_counter() - t
@@ -339,6 +299,8 @@ def indexing(work: Path, emb: OnnxEmbedder, synth_reviews: int) -> dict[str, Any
         "passages": full.passages,
         "full_s": full_s,
         "passages_per_s": full.passages / full_s,
+        "embed_s": embed_s,  # of full_s, inside the embedder
+        "texts_embedded": texts,
         "noop_s": noop_s,
         "noop_fresh_engine_s": noop_fresh_s,
         "noop_cli_s": noop_cli_s if cli.returncode == 0 else None,
@@ -384,6 +346,7 @@ def scale(
         built = {
             "spec": spec,
             "build_s": time.perf_counter() - t,
+            "build_embed_s": pooled.seconds,
             # ru_maxrss of this whole bench process so far: the build is its biggest step.
             "build_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "passages": report.passages,
@@ -391,39 +354,15 @@ def scale(
         }
         marker.write_text(json.dumps(built))
     step(f"scale {passages}: querying in a fresh process")
-    cmd = [PY, "-m", "bench.scale", "--data", str(data), "--index", str(index)]
-    cmd += ["--model", str(model_file), "--rounds", str(rounds)]
-    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-    if res.returncode != 0:
-        raise RuntimeError(f"bench.scale failed:\n{res.stderr[-3000:]}")
-    measured = json.loads(res.stdout.strip().splitlines()[-1])
+    measured = query_process(data, index, model_file, rounds)
     chroma_mb = sum(du_mb(d) for d in index.glob("chroma*"))
-    return {**built, **measured, "disk_mb": du_mb(index), "chroma_mb": chroma_mb}
-
-
-def reindex_one_at_scale(work: Path, emb: OnnxEmbedder, passages: int) -> dict[str, Any] | None:
-    """One review changed in a scale index: what an admin's reindex costs at that size."""
-    root = work / f"scale-{passages}"
-    data, index = root / "reviews", root / "index"
-    if not index.exists():
-        return None
-    engine = Engine(data, index, embedder=emb)  # only the changed review is embedded
-    target = data / "synth-00001.md"
-    original = target.read_text(encoding="utf-8")
-    target.write_text(original + "\nOne more sentence, added.\n", encoding="utf-8")
-    try:
-        t = time.perf_counter()
-        engine.index()
-        one_s = time.perf_counter() - t
-    finally:
-        target.write_text(original, encoding="utf-8")
-    t = time.perf_counter()
-    engine.index()  # back to the original text
-    back_s = time.perf_counter() - t
-    t = time.perf_counter()
-    engine.index()
-    noop_s = time.perf_counter() - t
-    return {"passages": passages, "one_changed_s": one_s, "again_s": back_s, "noop_s": noop_s}
+    return {
+        **built,
+        **measured,
+        "asked": passages,
+        "disk_mb": du_mb(index),
+        "chroma_mb": chroma_mb,
+    }
 
 
 # -- report ------------------------------------------------------------------------------------
@@ -530,6 +469,8 @@ def render(r: dict[str, Any], command: str) -> str:
     add("")
 
     e = r["embedder"]
+    out.extend(issue12.render(r))
+
     add("## Query embedding (ONNX, no torch)\n")
     export = f"{e['export_s']:.1f} s (one time, imports torch)" if e["export_s"] else "cached"
     add(
@@ -745,6 +686,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cold-runs", type=int, default=7)
     parser.add_argument("--scales", default="10000,100000")
     parser.add_argument("--scale-rounds", type=int, default=3)
+    parser.add_argument("--realtext-reviews", type=int, default=2000)
     parser.add_argument("--quick", action="store_true", help="small and fast, for a smoke run")
     parser.add_argument("--reuse", action="store_true", help="reuse built scale indexes")
     parser.add_argument(
@@ -756,6 +698,7 @@ def main(argv: list[str] | None = None) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.quick:
         args.rounds, args.cold_runs, args.scales, args.scale_rounds = 3, 2, "2000", 1
+        args.realtext_reviews = 200
     if args.render_only:
         saved = json.loads((args.work / "results.json").read_text())
         text = render(saved, saved.get("command", ".venv/bin/python -m bench.run"))
@@ -797,13 +740,25 @@ def main(argv: list[str] | None = None) -> None:
     r["scale"] = []
     for n in (int(x) for x in args.scales.split(",") if x.strip()):
         r["scale"].append(scale(work, emb, model_file, n, args.scale_rounds, args.reuse))
-    smallest = min((s["passages"] for s in r["scale"]), default=None)
+    step(f"real text: {args.realtext_reviews} reviews, real embeddings")
+    rt = issue12.realtext_build(work, emb, args.realtext_reviews)
+    rt_root = Path(rt["root"])
+    rt.update(query_process(rt_root / "reviews", rt_root / "index", model_file, args.scale_rounds))
+    r["realtext"] = rt
     r["reindex_scale"] = []
-    if smallest:
-        step(f"reindex at {smallest} passages")
-        one = reindex_one_at_scale(work, emb, int(args.scales.split(",")[0]))
-        if one:
-            r["reindex_scale"].append({**one, "passages": smallest})
+    q0 = questions[0]
+    for s, root in [(rt, rt_root)] + [(s, work / f"scale-{s['asked']}") for s in r["scale"]]:
+        step(f"issue 12 rows at {s['passages']} passages: open, reindex one, cold ask")
+        reviews = s.get("spec", {}).get("reviews", s["reviews"])
+        s["issue12"] = issue12.measure(root, reviews, emb, model_file.parent, q0, args.cold_runs)
+        ix = s["issue12"]["index_scale"]
+        # bench.index_scale's field names, current and earlier.
+        one = ix.get("reindex_one_s", ix.get("one_changed_s"))
+        noop = ix.get("reindex_nothing_s", ix.get("nothing_changed_s", float("nan")))
+        if s is not rt and one is not None:
+            r["reindex_scale"].append(
+                {"passages": s["passages"], "one_changed_s": one, "noop_s": noop}
+            )
     r["elapsed_s"] = time.perf_counter() - start
     r["load_after"] = os.getloadavg()
     r["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())

@@ -1,16 +1,18 @@
 """Passage vectors for the scale benchmarks without embedding 100,000 passages for real.
 
-Embedding 100k passages with MiniLM takes ~10 minutes on this 2-core machine (ONNX, ~170
-passages/s), which would make `make bench` far too slow. Query cost does not depend on what the
-vectors mean, only on how many there are and how they cluster (HNSW walks a neighbour graph), so
-`PooledEmbedder` embeds a real pool of passages with the model and gives every other passage a
-pool vector plus small Gaussian noise, re-normalised: realistic clusters at a fraction of the cost.
-Questions are embedded for real. The resulting rankings are meaningless and only timed.
+Embedding 100k passages and their sentences with MiniLM takes over an hour on this 2-core
+machine (~20-30 passages/s, docs/benchmarks.md), which would make `make bench` far too slow.
+Query cost does not depend on what the vectors mean, only on how many there are and how they
+cluster (HNSW walks a neighbour graph), so `PooledEmbedder` embeds a real pool of passages with
+the model and gives every other passage a pool vector plus small Gaussian noise, re-normalised:
+realistic clusters at a fraction of the cost. Questions are embedded for real. The resulting
+rankings are meaningless and only timed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 
 import numpy as np
 
@@ -33,8 +35,16 @@ class PooledEmbedder:
         self._noise = noise
         self._pool = np.zeros((0, self.dim), dtype=np.float32)
         self.real_count = 0
+        self.seconds = 0.0  # spent in embed_documents: a build's time minus this is the rest
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
+        t = time.perf_counter()
+        try:
+            return self._embed(texts)
+        finally:
+            self.seconds += time.perf_counter() - t
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         need = max(0, self._pool_size - len(self._pool))
         if need:

@@ -119,14 +119,17 @@ def export_onnx(cache_dir: Path, source: Path | None = None) -> Path:
     return target
 
 
-def _tokenizer(source: Path) -> Any:
+def _tokenizer(source: Path, *, pad: bool = True) -> Any:
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(source / "tokenizer.json"))
     # tokenizer.json ships with truncation at 128 and fixed padding to 128; sentence-transformers
     # truncates at the model's max_seq_length (256) and pads to the longest in the batch.
     tok.enable_truncation(max_length=MODEL_MAX_TOKENS)
-    tok.enable_padding(pad_id=0, pad_token="[PAD]")
+    if pad:
+        tok.enable_padding(pad_id=0, pad_token="[PAD]")
+    else:  # OnnxEmbedder pads each length bucket itself (_padded)
+        tok.no_padding()
     return tok
 
 
@@ -147,6 +150,12 @@ def _session(path: Path, threads: int) -> Any:
     # No busy-waiting between ops: on a 2-core box the spinning threads steal the CPU that the
     # search (BM25, numpy) and concurrent requests need; measured slower p95 under load with it.
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # Measured for bulk embedding too (2026-11-22, 16x200 and 64x32 batches, busy machine):
+    # spinning cost ~20 % more CPU per word-piece for no gain in wall time; 2 intra-op threads
+    # beat 1 by ~1.35x in wall time; BASIC/EXTENDED/ALL optimisation levels and an offline
+    # `onnxruntime.transformers` fusion (Attention, SkipLayerNorm, BiasGelu) were all within
+    # noise of each other: MiniLM here is bound by its matrix products (~3k word-pieces per
+    # CPU-second), which no session option shortens.
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     opts.log_severity_level = 3
     return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
@@ -185,7 +194,7 @@ class OnnxEmbedder:
             with self._lock:
                 if self._state is None:
                     self._state = (
-                        _tokenizer(self._tokenizer_dir),
+                        _tokenizer(self._tokenizer_dir, pad=False),
                         _session(self.model_file, self._threads),
                     )
                 state = self._state
@@ -196,18 +205,27 @@ class OnnxEmbedder:
         self._loaded()
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
+        """Rows of `texts`' vectors. Each distinct text is embedded once, and batches are made of
+        texts of the same length in word-pieces (longest first, capped at `_TOKENS_PER_BATCH`):
+        a padded position costs as much as a real one, and mixed lengths made ~25 % of the work
+        padding. Row for row the same vectors as embedding each text alone (tested)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         tok, session = self._loaded()
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        # Like sentence-transformers: batch texts of similar length together to waste less padding.
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        for start in range(0, len(texts), self._batch_size):
-            idx = order[start : start + self._batch_size]
-            feeds = _feeds(tok.encode_batch([texts[i] for i in idx]))
-            hidden = session.run(None, feeds)[0]
-            out[idx] = _mean_pool_normalise(hidden, feeds["attention_mask"])
-        return out
+        unique = list(dict.fromkeys(texts))
+        found = np.empty((len(unique), self.dim), dtype=np.float32)
+        # Windows bound the memory of the tokenizer's Encoding objects on a large build.
+        for lo in range(0, len(unique), _WINDOW):
+            window = unique[lo : lo + _WINDOW]
+            ids = [e.ids for e in tok.encode_batch(window)]
+            for batch in _length_buckets([len(i) for i in ids], self._batch_size):
+                feeds = _padded([ids[i] for i in batch])
+                hidden = session.run(None, feeds)[0]
+                found[lo + batch] = _mean_pool_normalise(hidden, feeds["attention_mask"])
+        if len(unique) == len(texts):
+            return found
+        row = {t: i for i, t in enumerate(unique)}
+        return found[[row[t] for t in texts]]
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
@@ -220,6 +238,42 @@ def _mean_pool_normalise(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     pooled = summed / np.clip(m.sum(axis=1), 1e-9, None)
     norms = np.linalg.norm(pooled, axis=1, keepdims=True)
     return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+# Texts tokenized at a time (their Encoding objects are the memory cost), and the most padded
+# positions in one batch: big enough that short sentences go many to a call, small enough that
+# a batch of 250-word-piece passages stays in cache (measured: docs/benchmarks.md, Indexing).
+_WINDOW = 4096
+_TOKENS_PER_BATCH = 4096
+
+
+def _length_buckets(lengths: list[int], max_batch: int) -> list[np.ndarray]:
+    """Indices of `lengths` in batches of equal or near-equal length, longest first: each batch
+    holds at most `max_batch` texts and `_TOKENS_PER_BATCH` padded positions."""
+    order = np.argsort([-n for n in lengths], kind="stable")
+    batches: list[np.ndarray] = []
+    start = 0
+    while start < len(order):
+        longest = lengths[order[start]]
+        size = max(1, min(max_batch, _TOKENS_PER_BATCH // max(1, longest)))
+        batches.append(order[start : start + size])
+        start += size
+    return batches
+
+
+def _padded(ids: list[list[int]]) -> dict[str, np.ndarray]:
+    """The model's three inputs for token id lists, right-padded with 0 ([PAD]) to the longest."""
+    width = max(len(i) for i in ids)
+    input_ids = np.zeros((len(ids), width), dtype=np.int64)
+    mask = np.zeros((len(ids), width), dtype=np.int64)
+    for row, seq in enumerate(ids):
+        input_ids[row, : len(seq)] = seq
+        mask[row, : len(seq)] = 1
+    return {
+        "input_ids": input_ids,
+        "attention_mask": mask,
+        "token_type_ids": np.zeros((len(ids), width), dtype=np.int64),
+    }
 
 
 _export_lock = threading.Lock()

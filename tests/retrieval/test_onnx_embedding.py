@@ -17,7 +17,9 @@ import pytest
 
 from retrieval.embeddings import SentenceTransformerEmbedder
 from retrieval.onnx_embedding import (
+    _TOKENS_PER_BATCH,
     OnnxEmbedder,
+    _length_buckets,
     default_embedder,
     export_onnx,
     onnx_model_file,
@@ -83,6 +85,31 @@ def test_query_is_one_row_of_documents(onnx_embedder: OnnxEmbedder) -> None:
     for text, row in zip(texts, batch, strict=True):
         np.testing.assert_allclose(onnx_embedder.embed_query(text), row, atol=1e-5)
     assert onnx_embedder.embed_documents([]).shape == (0, 384)
+
+
+def test_bucketed_and_deduplicated_rows_equal_one_text_at_a_time(
+    onnx_embedder: OnnxEmbedder,
+) -> None:
+    """Length buckets, deduplication and windows change no vector: each row of one call over
+    mixed lengths (with repeats) equals that text embedded alone."""
+    texts = corpus_texts()[::4]
+    texts = texts + texts[:7] + [texts[3]] * 3  # repeats, far apart and adjacent
+    together = onnx_embedder.embed_documents(texts)
+    alone = np.stack([onnx_embedder.embed_documents([t])[0] for t in texts])
+    assert together.shape == (len(texts), 384)
+    np.testing.assert_allclose(together, alone, atol=2e-6)
+
+
+def test_length_buckets_cover_every_text_once_longest_first() -> None:
+    """Buckets hold each index once, longest texts first, within the batch and token caps."""
+    lengths = [5, 250, 12, 12, 80, 3, 250, 40] * 9
+    buckets = _length_buckets(lengths, max_batch=8)
+    flat = [int(i) for b in buckets for i in b]
+    assert sorted(flat) == list(range(len(lengths)))
+    assert [lengths[i] for i in flat] == sorted(lengths, reverse=True)
+    for b in buckets:
+        assert 1 <= len(b) <= 8
+        assert len(b) == 1 or len(b) * max(lengths[i] for i in b) <= _TOKENS_PER_BATCH
 
 
 def test_concurrent_queries_agree(onnx_embedder: OnnxEmbedder) -> None:
