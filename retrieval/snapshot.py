@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -60,11 +60,80 @@ class SentenceRefs(Sequence[SentenceRef]):
         return SentenceRef(self._ids[self._owner[j]], int(start), int(end))
 
 
+class Passages(Sequence[Passage]):
+    """The passages of a generation, built on access from arrays: opening an index creates no
+    object per passage (a `Passage` holds its text, a copy of part of its review's body)."""
+
+    def __init__(self, reviews: Sequence[Review], counts: np.ndarray, spans: np.ndarray) -> None:
+        """Review `reviews[i]` has the next `counts[i]` passages; `spans` (n, 2) are their
+        start, end in that review's body."""
+        self.reviews = list(reviews)
+        self.counts = np.asarray(counts, dtype=np.int64)
+        self.first = np.concatenate(([0], np.cumsum(self.counts)[:-1])).astype(np.int64)
+        self._owner = np.repeat(np.arange(len(self.reviews)), self.counts)
+        self._spans = spans
+
+    def __len__(self) -> int:
+        return len(self._owner)
+
+    @overload
+    def __getitem__(self, i: int) -> Passage: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Passage]: ...
+    def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = int(i) + (len(self) if i < 0 else 0)
+        if not 0 <= i < len(self):
+            raise IndexError(f"passage {i} out of range")
+        owner = int(self._owner[i])
+        review = self.reviews[owner]
+        n = i - int(self.first[owner])
+        start, end = (int(x) for x in self._spans[i])
+        return Passage(f"{review.id}:{n}", review.id, n, start, end, review.body[start:end])
+
+    def __iter__(self) -> Iterator[Passage]:
+        return (self[i] for i in range(len(self)))
+
+
+class RowIndex(Mapping[str, int]):
+    """Passage id (`<review id>:<n>`) → row, or with `keys`, Chroma row id
+    (`<passage id>@<version key>`) → row for this generation's versions only; computed from the
+    review's first row instead of held in a dict of every passage."""
+
+    def __init__(self, passages: Passages, keys: Mapping[str, str] | None = None) -> None:
+        self._p = passages
+        self._code = {r.id: i for i, r in enumerate(passages.reviews)}
+        self._keys = keys
+
+    def __getitem__(self, name: str) -> int:
+        pid = name
+        if self._keys is not None:
+            pid, _, key = name.rpartition("@")
+        rid, _, n = pid.rpartition(":")
+        code = self._code.get(rid)
+        if code is None or not n.isdigit() or int(n) >= self._p.counts[code]:
+            raise KeyError(name)
+        if self._keys is not None and self._keys.get(rid) != key:
+            raise KeyError(name)
+        return int(self._p.first[code]) + int(n)
+
+    def __iter__(self) -> Iterator[str]:
+        for review, count in zip(self._p.reviews, self._p.counts.tolist(), strict=True):
+            tail = "" if self._keys is None else f"@{self._keys[review.id]}"
+            for n in range(count):
+                yield f"{review.id}:{n}{tail}"
+
+    def __len__(self) -> int:
+        return len(self._p)
+
+
 class Rows:
     """Row ranges of several memory-mapped (n, dim) arrays, read as one array.
 
     Supports what readers do with a vector matrix: `len`, `.shape`, and indexing by an int, a
-    slice, or an array of ints (a gather; each underlying file is touched once per call)."""
+    slice, or an array of ints (a gather; each underlying file is touched once per call). The
+    files may hold float16 (half the disk); rows come back as float32."""
 
     def __init__(self, parts: Sequence[tuple[np.ndarray, int, int]], dim: int) -> None:
         merged: list[list[Any]] = []  # [array, lo, n], adjacent ranges of one array coalesced
@@ -114,7 +183,8 @@ class Rows:
             raise IndexError(f"rows out of range for {n} rows")
         flat = np.where(flat < 0, flat + n, flat)
         if len(self._lo) == 1:  # one range of one file (a fresh or compacted index): no mapping
-            return np.asarray(self._arrays[0][self._lo[0] + flat]).reshape((*idx.shape, dim))
+            rows = self._arrays[0][self._lo[0] + flat]
+            return np.asarray(rows, dtype=np.float32).reshape((*idx.shape, dim))
         out = np.empty((flat.size, dim), dtype=np.float32)
         if flat.size:
             ext = np.searchsorted(self._start, flat, side="right") - 1
@@ -122,7 +192,7 @@ class Rows:
             arr_of = self._which[ext]
             present = np.unique(arr_of)
             if len(present) == 1:
-                out = np.asarray(self._arrays[int(present[0])][local])
+                out = np.asarray(self._arrays[int(present[0])][local], dtype=np.float32)
             else:
                 for a in present:
                     sel = arr_of == a
@@ -139,8 +209,8 @@ class Version:
     segment: str
     p_lo: int  # first row of its passages in the segment's passage vectors
     s_lo: int  # first row of its sentences in the segment's sentence vectors
-    passages: tuple[tuple[int, int, int, int], ...]  # start, end, first sentence, end sentence
-    sentences: np.ndarray  # (n, 2) int64: start, end in review.body
+    passages: np.ndarray  # (n, 4): start, end, first sentence, end sentence (of the review's)
+    sentences: np.ndarray  # (n, 2): start, end in review.body
 
     def chroma_ids(self) -> list[str]:
         return [f"{self.review.id}:{i}@{self.key}" for i in range(len(self.passages))]
@@ -167,11 +237,11 @@ class Snapshot:
     model: str
     dim: int
     reviews: dict[str, Review]
-    passages: list[Passage]
+    passages: Passages
     # Sentence j is reviews[sentences[j].review_id].body[start:end]; passage i is made of
     # sentences passage_sentences[i][0] up to (not including) passage_sentences[i][1].
     sentences: Sequence[SentenceRef]
-    passage_sentences: list[tuple[int, int]]
+    passage_sentences: np.ndarray  # (n_passages, 2)
     chunking: str = ""
     vectors: Any = None  # Rows (n_passages, dim): passage i's vector is vectors[i]
     sentence_vectors: Any = None  # Rows (n_sentences, dim)
@@ -217,21 +287,24 @@ class Snapshot:
         return match_film(text, self.films)
 
     @cached_property
-    def row_of(self) -> dict[str, int]:
+    def row_of(self) -> Mapping[str, int]:
         """Passage id → row."""
-        return {p.id: i for i, p in enumerate(self.passages)}
+        return RowIndex(self.passages)
 
     @cached_property
-    def row_of_chroma_id(self) -> dict[str, int]:
+    def row_of_chroma_id(self) -> Mapping[str, int]:
         """Chroma row id (`<passage id>@<version key>`) → row, for this generation's rows only."""
-        return {f"{p.id}@{self.keys[p.review_id]}": i for i, p in enumerate(self.passages)}
+        return RowIndex(self.passages, self.keys)
 
     @cached_property
     def rows_by_review(self) -> dict[str, np.ndarray]:
-        rows: dict[str, list[int]] = {}
-        for i, p in enumerate(self.passages):
-            rows.setdefault(p.review_id, []).append(i)
-        return {rid: np.asarray(ix, dtype=np.int64) for rid, ix in rows.items()}
+        """Review id → its passages' rows (reviews with passages only, in generation order)."""
+        p = self.passages
+        return {
+            r.id: np.arange(lo, lo + n, dtype=np.int64)
+            for r, lo, n in zip(p.reviews, p.first.tolist(), p.counts.tolist(), strict=True)
+            if n
+        }
 
 
 class GenerationView:

@@ -58,15 +58,16 @@ from dataclasses import asdict, replace
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import IndexDirError, IndexMismatch, ReindexBusy, StoreError
-from .models import Passage, Review
+from .models import Review
 from .snapshot import (
     GenerationView,
     NewVersion,
+    Passages,
     Rows,
     SentenceRef,
     SentenceRefs,
@@ -75,6 +76,9 @@ from .snapshot import (
     version_key,
 )
 
+if TYPE_CHECKING:
+    from .lexical import TermCounts
+
 __all__ = [
     "GenerationView", "IndexStore", "NewVersion", "Rows", "SentenceRef", "Snapshot", "Version",
     "version_key",
@@ -82,7 +86,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3
+FORMAT = 4
+# Vectors are stored as float16: half the disk, and a cosine between unit vectors moves by
+# < 1e-3 (measured ≤ 2e-4 on MiniLM vectors); readers get float32 rows (snapshot.Rows).
+VECTOR_DTYPE = np.float16
 COLLECTION = "passages"
 # An old generation's Chroma client is closed this long after it was retired (an answer may
 # still be querying it: the LLM deadline is 20 s by default).
@@ -128,7 +135,13 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 def _save_npy(path: Path, array: np.ndarray) -> None:
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(array, dtype=np.float32))
+    np.save(buf, np.ascontiguousarray(array, dtype=VECTOR_DTYPE))
+    _atomic_write(path, buf.getvalue())
+
+
+def _save_npz(path: Path, **arrays: np.ndarray) -> None:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)  # uncompressed: a member reads without inflating
     _atomic_write(path, buf.getvalue())
 
 
@@ -312,8 +325,9 @@ class IndexStore:
             raise StoreError(f"{where}: {name}.json is missing; {_REPAIR}") from None
         except (OSError, ValueError) as err:
             raise StoreError(f"{where}: {name}.json is unreadable ({err}); {_REPAIR}") from None
+        n_p, n_s = meta.get("passages"), meta.get("sentences")
         arrays = []
-        for kind, count in (("p", meta.get("passages")), ("s", meta.get("sentences"))):
+        for kind, count in (("p", n_p), ("s", n_s)):
             file = base / f"{name}.{kind}.npy"
             try:
                 arr = np.load(file, mmap_mode="r")
@@ -321,12 +335,19 @@ class IndexStore:
                 raise StoreError(f"{where}: {file.name} is missing; {_REPAIR}") from None
             except (OSError, ValueError) as err:
                 raise StoreError(f"{where}: {file.name} is damaged ({err}); {_REPAIR}") from None
-            if arr.shape != (count, dim) or arr.dtype != np.float32:
+            if arr.shape != (count, dim) or arr.dtype != VECTOR_DTYPE:
                 raise StoreError(
                     f"{where}: {file.name} holds {arr.shape} {arr.dtype}, expected ({count}, {dim})"
-                    f" float32; {_REPAIR}"
+                    f" {np.dtype(VECTOR_DTYPE)}; {_REPAIR}"
                 )
             arrays.append(arr)
+        tables = self._tables(name, ("passages", "sentences"))
+        p_tab, s_tab = tables["passages"], tables["sentences"]
+        if p_tab.shape != (n_p, 4) or s_tab.shape != (n_s, 2):
+            raise StoreError(
+                f"{where}: {name}.npz holds {p_tab.shape} passages and {s_tab.shape} sentences, "
+                f"expected {n_p} and {n_s}; {_REPAIR}"
+            )
         versions = {}
         for v in meta.get("versions", []):
             # JSON lists back to tuples (a list-valued field such as aliases would make the
@@ -337,23 +358,44 @@ class IndexStore:
                 if k in _REVIEW_FIELDS
             }
             review = Review(**{**fields, "path": ""})
+            p_lo, s_lo = int(v["p_lo"]), int(v["s_lo"])
             versions[v["key"]] = Version(
-                v["key"], review, name, int(v["p_lo"]), int(v["s_lo"]),
-                tuple(tuple(p) for p in v["passages"]),
-                np.asarray(v["sentences"], dtype=np.int64).reshape(-1, 2),
+                v["key"], review, name, p_lo, s_lo,
+                p_tab[p_lo : p_lo + int(v["n_p"])], s_tab[s_lo : s_lo + int(v["n_s"])],
             )  # fmt: skip
         entry = (versions, arrays[0], arrays[1])
         with self._mutex:
             self._segments[name] = entry
         return entry
 
+    def _tables(self, name: str, which: Sequence[str]) -> dict[str, np.ndarray]:
+        """Arrays `which` of segment `name`'s tables (S.npz), read whole (StoreError if damaged)."""
+        file = self.root / _SEGMENTS / f"{name}.npz"
+        where = f"index at {self.root}: segment {name}"
+        try:
+            with np.load(file) as npz:
+                return {k: npz[k] for k in which}
+        except FileNotFoundError:
+            raise StoreError(f"{where}: {file.name} is missing; {_REPAIR}") from None
+        except (OSError, ValueError, KeyError, EOFError) as err:
+            raise StoreError(f"{where}: {file.name} is damaged ({err}); {_REPAIR}") from None
+
+    def term_counts(self, name: str) -> TermCounts:
+        """Segment `name`'s passages' BM25 term counts (read by writers only)."""
+        from .lexical import TermCounts
+
+        t = self._tables(name, ("vocab", "tf_ptr", "tf_term", "tf_count"))
+        return TermCounts(t["vocab"].tolist(), t["tf_ptr"], t["tf_term"], t["tf_count"])
+
     def _snapshot(self, gen: int, manifest: dict[str, Any], model: str, dim: int) -> Snapshot:
+        """A generation's snapshot from its members' stored versions: numpy over the segments'
+        tables and one step per review, no object per passage or sentence."""
         reviews: dict[str, Review] = {}
-        passages: list[Passage] = []
-        spans: list[np.ndarray] = []
+        ordered: list[Review] = []
+        p_tabs: list[np.ndarray] = []
+        s_tabs: list[np.ndarray] = []
         counts: list[int] = []
-        n_sentences = 0
-        ranges: list[tuple[int, int]] = []
+        s_counts: list[int] = []
         keys: dict[str, str] = {}
         p_parts: list[tuple[np.ndarray, int, int]] = []
         s_parts: list[tuple[np.ndarray, int, int]] = []
@@ -367,25 +409,24 @@ class IndexStore:
                     f"{seg} does not hold it; {_REPAIR}"
                 )
             review = replace(v.review, path=path)
-            rid = review.id
-            reviews[rid] = review
-            keys[rid] = key
-            base = n_sentences
-            body = review.body
-            for n, (s, e, a, b) in enumerate(v.passages):
-                passages.append(Passage(f"{rid}:{n}", rid, n, s, e, body[s:e]))
-                ranges.append((a + base, b + base))
-            spans.append(v.sentences)
-            counts.append(len(v.sentences))
-            n_sentences += len(v.sentences)
+            reviews[review.id] = review
+            ordered.append(review)
+            keys[review.id] = key
+            p_tabs.append(v.passages)
+            s_tabs.append(v.sentences)
+            counts.append(len(v.passages))
+            s_counts.append(len(v.sentences))
             p_parts.append((pvec, v.p_lo, len(v.passages)))
             s_parts.append((svec, v.s_lo, len(v.sentences)))
             members.append((key, path, seg))
-        ids = list(reviews)
+        p_tab = np.concatenate([np.zeros((0, 4), dtype=np.int64), *p_tabs]).astype(np.int64)
+        s_tab = np.concatenate([np.zeros((0, 2), dtype=np.int64), *s_tabs]).astype(np.int64)
+        # A version's sentence numbers count from its review's first sentence.
+        s_base = np.concatenate(([0], np.cumsum(s_counts)[:-1])).astype(np.int64)
+        ranges = p_tab[:, 2:4] + np.repeat(s_base, counts)[:, None]
+        passages = Passages(ordered, np.asarray(counts, dtype=np.int64), p_tab[:, 0:2])
         sentences = SentenceRefs(
-            ids,
-            np.repeat(np.arange(len(ids)), counts),
-            np.concatenate([np.zeros((0, 2), dtype=np.int64), *spans]),
+            list(reviews), np.repeat(np.arange(len(ordered)), s_counts), s_tab
         )
         return Snapshot(
             self.root, gen, model, dim, reviews, passages, sentences, ranges,
@@ -625,7 +666,7 @@ class IndexStore:
             "members": [list(r) for r in rows],
         }
         snap = self._snapshot(gen, manifest, model, dim)
-        self._write_lexical(snap)
+        self._write_lexical(snap, dim)
         _atomic_write(gen_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False).encode())
         crash_point("before-flip")
 
@@ -669,12 +710,27 @@ class IndexStore:
             out.append(NewVersion(v.key, v.review, v.passages, v.sentences, pv, sv))
         return out
 
-    def _write_lexical(self, snap: Snapshot) -> None:
+    def _write_lexical(self, snap: Snapshot, dim: int) -> None:
+        """The generation's BM25 index, from its members' stored term counts (no text is
+        tokenized again: see lexical.LexicalIndex.from_counts)."""
         from .lexical import LexicalIndex
 
+        counts: dict[str, TermCounts] = {}
+        runs: list[list[Any]] = []  # [segment, first row, rows], adjacent runs merged
+        for key, _, seg in snap.members:
+            v = self.segment(seg, dim=dim)[0][key]
+            if runs and runs[-1][0] == seg and runs[-1][1] + runs[-1][2] == v.p_lo:
+                runs[-1][2] += len(v.passages)
+            else:
+                runs.append([seg, v.p_lo, len(v.passages)])
+        parts = []
+        for seg, lo, n in runs:
+            if seg not in counts:
+                counts[seg] = self.term_counts(seg)
+            parts.append((counts[seg], np.arange(lo, lo + n)))
         target = snap.gen_dir / "bm25"
         shutil.rmtree(target, ignore_errors=True)
-        LexicalIndex([p.text for p in snap.passages]).save(target)
+        LexicalIndex.from_counts(parts).save(target)
 
     def _lexical_problem(self, snap: Snapshot) -> str | None:
         from .lexical import LexicalIndex
@@ -689,19 +745,28 @@ class IndexStore:
         return None
 
     def _write_segment(self, gen: int, new: Sequence[NewVersion], dim: int) -> str:
+        from .lexical import TermCounts
+
         base = self.root / _SEGMENTS
         base.mkdir(exist_ok=True)
         name = f"s{gen}-{secrets.token_hex(3)}"
         versions = []
         p_lo = s_lo = 0
+        p_tabs = [np.zeros((0, 4), dtype=np.int64)]
+        s_tabs = [np.zeros((0, 2), dtype=np.int64)]
+        texts: list[str] = []
         for v in new:
+            p_tab = np.asarray(v.passages, dtype=np.int64).reshape(-1, 4)
+            s_tab = np.asarray(v.sentences, dtype=np.int64).reshape(-1, 2)
             versions.append({
                 "key": v.key, "review": _review_json(v.review), "p_lo": p_lo, "s_lo": s_lo,
-                "passages": [list(p) for p in v.passages],
-                "sentences": np.asarray(v.sentences, dtype=np.int64).reshape(-1, 2).tolist(),
+                "n_p": len(p_tab), "n_s": len(s_tab),
             })  # fmt: skip
-            p_lo += len(v.passages)
-            s_lo += len(v.sentences)
+            p_tabs.append(p_tab)
+            s_tabs.append(s_tab)
+            texts += [v.review.body[a:b] for a, b in p_tab[:, :2].tolist()]
+            p_lo += len(p_tab)
+            s_lo += len(s_tab)
         empty = np.zeros((0, dim), dtype=np.float32)
         pv = np.concatenate([empty, *(v.passage_vectors for v in new)])
         sv = np.concatenate([empty, *(v.sentence_vectors for v in new)])
@@ -709,6 +774,14 @@ class IndexStore:
             raise StoreError(f"vectors {pv.shape}/{sv.shape} do not match {p_lo}/{s_lo} rows")
         _save_npy(base / f"{name}.p.npy", pv)
         _save_npy(base / f"{name}.s.npy", sv)
+        tf = TermCounts.of(texts)
+        _save_npz(
+            base / f"{name}.npz",
+            passages=np.concatenate(p_tabs).astype(np.int32),
+            sentences=np.concatenate(s_tabs).astype(np.int32),
+            vocab=np.asarray(tf.vocab, dtype=np.str_),
+            tf_ptr=tf.indptr, tf_term=tf.terms, tf_count=tf.counts,
+        )  # fmt: skip
         meta = {"format": FORMAT, "passages": p_lo, "sentences": s_lo, "versions": versions}
         # Written last: a segment without its .json is an interrupted write, removed by _prune.
         _atomic_write(base / f"{name}.json", json.dumps(meta, ensure_ascii=False).encode())
@@ -777,26 +850,26 @@ class IndexStore:
     def _add_rows(
         self, col: Any, versions: Sequence[Version], dim: int, batch: int, crash: bool = False
     ) -> None:
+        # No documents: passage texts are in the segments (Chroma's copy and its full-text index
+        # were 40 % of the index's disk at 100k passages).
         ids: list[str] = []
         vecs: list[np.ndarray] = []
-        docs: list[str] = []
         metas: list[dict[str, Any]] = []
 
         def flush() -> None:
             if ids:
-                col.upsert(ids=list(ids), embeddings=np.stack(vecs), documents=list(docs),
+                col.upsert(ids=list(ids), embeddings=np.stack(vecs).astype(np.float32),
                            metadatas=list(metas))  # fmt: skip
-                for buf in (ids, vecs, docs, metas):
+                for buf in (ids, vecs, metas):
                     buf.clear()
                 if crash:
                     crash_point("mid-upsert")
 
         for v in versions:
             _, pvec, _ = self.segment(v.segment, dim=dim)
-            for n, (s, e, _, _) in enumerate(v.passages):
+            for n in range(len(v.passages)):
                 ids.append(f"{v.review.id}:{n}@{v.key}")
                 vecs.append(np.asarray(pvec[v.p_lo + n]))
-                docs.append(v.review.body[s:e])
                 metas.append({"review_id": v.review.id, "film": v.review.film})
                 if len(ids) >= batch:
                     flush()
