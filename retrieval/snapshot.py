@@ -77,10 +77,10 @@ class Passages(Sequence[Passage]):
         return len(self._owner)
 
     @overload
-    def __getitem__(self, i: int) -> Passage: ...
+    def __getitem__(self, i: int | np.integer) -> Passage: ...
     @overload
     def __getitem__(self, i: slice) -> list[Passage]: ...
-    def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
+    def __getitem__(self, i: int | np.integer | slice) -> Passage | list[Passage]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         i = int(i) + (len(self) if i < 0 else 0)
@@ -222,7 +222,7 @@ class NewVersion:
 
     key: str
     review: Review
-    passages: Sequence[tuple[int, int, int, int]]
+    passages: Sequence[tuple[int, int, int, int]] | np.ndarray  # as Version.passages
     sentences: Sequence[tuple[int, int]] | np.ndarray
     passage_vectors: np.ndarray
     sentence_vectors: np.ndarray

@@ -3,20 +3,31 @@
 Long because the write protocol (segment → Chroma → manifest → flip → prune), the checks made on
 opening and the repairs a reindex makes depend on one another and are read together.
 
-Layout of an index folder (format 3):
+Layout of an index folder (format 4):
 
     LOCK                    flock'ed by the one process writing; holds its pid, host and start
     CURRENT                 {"generation": N, "history": [[gen, flipped_at], …], …}: replaced
                             atomically, last, by a finished reindex (the flip)
     gen-N/manifest.json     generation N: the chunking, the Chroma folder, and its members in
                             order — [version key, review file path, segment] per review
-    segments/S.json         the review versions segment S holds: review fields and body, passage
-                            spans (and their sentence runs), sentence spans, offsets into …
-    segments/S.p.npy        … their passage vectors (float32, row-aligned) and
-    segments/S.s.npy        … their sentence vectors
+    gen-N/bm25/             its BM25 index (bm25s' files, memory-mapped by readers), assembled
+                            from the members' stored term counts, not from their texts
+    gen-N/stamps.json       lstat() of each review file read for N: the next reindex reads
+                            again only the files whose stamp changed (retrieval/indexing.py)
+    segments/S.json         the review versions segment S holds: review fields and body, where
+                            their rows start and how many — written last, so it marks S complete
+    segments/S.npz          … their tables: passages (start, end, first and end sentence),
+                            sentences (start, end), and the passages' BM25 term counts (CSR over
+                            the segment's own vocabulary; read only by a reindex)
+    segments/S.p.npy        … their passage vectors (float16, row-aligned with the tables) and
+    segments/S.s.npy        … their sentence vectors (float16)
     chroma-XXXXXX/          Chroma PersistentClient with ONE long-lived collection `passages`:
                             a row per passage of every stored review version, id
-                            `<passage id>@<version key>`, metadata review_id and film
+                            `<passage id>@<version key>`, metadata review_id and film, no
+                            document (the text is in the segments)
+
+Opening a generation reads the JSON of its segments (the bodies) and their tables as arrays:
+no object per passage or sentence is made until one is asked for (snapshot.Passages).
 
 A review version is keyed by (review id, file content hash, chunking, model): the same file
 always has the same key, and a changed file gets a new one. Everything under `segments/` and in
@@ -141,7 +152,7 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
 
 def _save_npz(path: Path, **arrays: np.ndarray) -> None:
     buf = io.BytesIO()
-    np.savez(buf, **arrays)  # uncompressed: a member reads without inflating
+    np.savez(buf, allow_pickle=False, **arrays)  # uncompressed: a member reads without inflating
     _atomic_write(path, buf.getvalue())
 
 
@@ -425,9 +436,7 @@ class IndexStore:
         s_base = np.concatenate(([0], np.cumsum(s_counts)[:-1])).astype(np.int64)
         ranges = p_tab[:, 2:4] + np.repeat(s_base, counts)[:, None]
         passages = Passages(ordered, np.asarray(counts, dtype=np.int64), p_tab[:, 0:2])
-        sentences = SentenceRefs(
-            list(reviews), np.repeat(np.arange(len(ordered)), s_counts), s_tab
-        )
+        sentences = SentenceRefs(list(reviews), np.repeat(np.arange(len(ordered)), s_counts), s_tab)
         return Snapshot(
             self.root, gen, model, dim, reviews, passages, sentences, ranges,
             manifest.get("chunking", ""), Rows(p_parts, dim), Rows(s_parts, dim),
@@ -613,10 +622,12 @@ class IndexStore:
         members: Sequence[tuple[Review, str]],
         new: Sequence[NewVersion],
         previous: Snapshot | None,
+        stamps: dict[str, list[int]] | None = None,
     ) -> Snapshot:
         """Make a new generation of `members` (review, version key) live.
 
         Versions in `new` are written to a new segment; every other key must be intact on disk.
+        `stamps` (review file path → its stamp) are kept for the next reindex (see `stamps`).
         Steps, each safe to interrupt: segment → Chroma rows → manifest → flip CURRENT → prune.
         """
         if not self._locked:
@@ -667,6 +678,7 @@ class IndexStore:
         }
         snap = self._snapshot(gen, manifest, model, dim)
         self._write_lexical(snap, dim)
+        _atomic_write(gen_dir / "stamps.json", json.dumps(stamps or {}).encode())
         _atomic_write(gen_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False).encode())
         crash_point("before-flip")
 
@@ -709,6 +721,16 @@ class IndexStore:
             sv = np.asarray(svec[v.s_lo : v.s_lo + len(v.sentences)])
             out.append(NewVersion(v.key, v.review, v.passages, v.sentences, pv, sv))
         return out
+
+    def stamps(self, snapshot: Snapshot) -> dict[str, list[int]]:
+        """The file stamps recorded with `snapshot` (gen-N/stamps.json: path → [mode, inode,
+        size, mtime_ns, ctime_ns] of each review file read for it); {} when missing or damaged,
+        which only means every file is read again."""
+        try:
+            found = json.loads((snapshot.gen_dir / "stamps.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
 
     def _write_lexical(self, snap: Snapshot, dim: int) -> None:
         """The generation's BM25 index, from its members' stored term counts (no text is

@@ -342,3 +342,41 @@ def test_index_of_the_previous_format_is_rebuilt_and_its_files_removed(
     assert "clumsy" in _answer(corpus, index, embedder)
     assert not (index / "chroma").exists() and not (index / "gen-7").exists()
     assert _problems(index) == []
+
+
+def test_reindex_reads_only_the_files_whose_stamp_changed(
+    corpus: Path, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A review file whose lstat stamp is the one the live generation recorded is not parsed
+    again; a changed file is, and a file changed within the settle time gets no stamp."""
+    import retrieval.corpus
+    import retrieval.indexing
+
+    parsed: list[str] = []
+    real = retrieval.corpus.parse_review
+
+    def counting(path: Path, *args: object, **kwargs: object) -> object:
+        parsed.append(path.name)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(retrieval.corpus, "parse_review", counting)
+    engine = Engine(corpus, tmp_path / "index", embedder=embedder)
+    engine.index()
+    assert sorted(parsed) == ["heat.md", "wick.md"]
+    parsed.clear()
+    engine.index()  # written just now: not settled, so no stamp was recorded
+    assert sorted(parsed) == ["heat.md", "wick.md"]
+
+    monkeypatch.setattr(retrieval.indexing, "STAMP_SETTLE_NS", 0)
+    (corpus / "heat.md").write_text(HEAT.format(word="glorious"))
+    parsed.clear()
+    assert engine.index().changed == ("heat-one",)
+    assert sorted(parsed) == ["heat.md", "wick.md"]  # the last commit had no settled stamps
+    parsed.clear()
+    assert not engine.index().changed
+    assert parsed == []
+    (corpus / "heat.md").write_text(HEAT.format(word="clumsy"))
+    parsed.clear()
+    assert engine.index().changed == ("heat-one",)
+    assert parsed == ["heat.md"]
+    assert "clumsy" in _answer(corpus, tmp_path / "index", embedder)
