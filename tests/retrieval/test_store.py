@@ -380,3 +380,19 @@ def test_reindex_reads_only_the_files_whose_stamp_changed(
     assert engine.index().changed == ("heat-one",)
     assert parsed == ["heat.md"]
     assert "clumsy" in _answer(corpus, tmp_path / "index", embedder)
+
+
+def test_float16_vectors_move_a_cosine_by_less_than_a_thousandth(embedder: Embedder) -> None:
+    """Vectors are stored as float16: a query's cosine to a stored passage moves < 1e-3."""
+    from retrieval.store import VECTOR_DTYPE
+
+    texts = [
+        s for f in sorted((ROOT / "data" / "reviews").glob("*.md"))[:4]
+        for s in f.read_text("utf-8").split(". ")[5:30]
+    ]  # fmt: skip
+    vecs = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+    stored = vecs.astype(VECTOR_DTYPE).astype(np.float32)
+    for q in ("the action scenes", "a boring plot", "Keanu Reeves"):
+        qv = embedder.embed_query(q)
+        assert float(np.abs(vecs @ qv - stored @ qv).max()) < 1e-3
+    assert float(np.abs(vecs @ vecs.T - stored @ stored.T).max()) < 1e-3
