@@ -86,48 +86,44 @@ def terms(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class TermCounts:
-    """The terms of some passages, counted (CSR): passage i has terms `vocab[terms[k]]` appearing
-    `counts[k]` times, for k in indptr[i]:indptr[i + 1]."""
+    """The terms of some passages, counted, term-major (CSC): term `vocab[t]` occurs `counts[k]`
+    times in passage `docs[k]` for k in indptr[t]:indptr[t + 1] (passages ascending), and
+    passage d has `lengths[d]` terms in all. Term-major so that assembling an index from it
+    needs no full sort (see LexicalIndex.from_counts)."""
 
     vocab: Sequence[str]
-    indptr: np.ndarray  # (n + 1,) int64
-    terms: np.ndarray  # int32, into vocab
+    indptr: np.ndarray  # (len(vocab) + 1,) int64
+    docs: np.ndarray  # int32: passage numbers
     counts: np.ndarray  # uint8/uint16/int32
-
-    def __len__(self) -> int:
-        return len(self.indptr) - 1
+    lengths: np.ndarray  # (n_passages,) int32
 
     @classmethod
     def of(cls, texts: Sequence[str]) -> TermCounts:
         vocab: dict[str, int] = {}
-        indptr = [0]
         ids: list[int] = []
+        docs: list[int] = []
         counts: list[int] = []
-        for text in texts:
-            for term, n in Counter(terms(text)).items():
+        lengths: list[int] = []
+        for d, text in enumerate(texts):
+            found = terms(text)
+            lengths.append(len(found))
+            for term, n in Counter(found).items():
                 ids.append(vocab.setdefault(term, len(vocab)))
+                docs.append(d)
                 counts.append(n)
-            indptr.append(len(ids))
         top = max(counts, default=0)
         dtype = np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.int32
+        term_ids = np.asarray(ids, dtype=np.int64)
+        order = np.argsort(term_ids, kind="stable")  # passages stay ascending within a term
         return cls(
-            list(vocab), np.asarray(indptr, dtype=np.int64), np.asarray(ids, dtype=np.int32),
-            np.asarray(counts, dtype=dtype),
-        )  # fmt: skip
-
-    def rows(self, rows: np.ndarray) -> TermCounts:
-        """The counts of passages `rows` only (same vocabulary)."""
-        indptr, terms, counts = _gather(self, np.asarray(rows, dtype=np.int64))
-        return TermCounts(self.vocab, indptr, terms, counts)
-
-
-def _gather(tc: TermCounts, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    starts = tc.indptr[rows]
-    lens = tc.indptr[rows + 1] - starts
-    indptr = np.concatenate(([0], np.cumsum(lens))).astype(np.int64)
-    # Entry k of the result comes from starts[its row] + (k - indptr[its row]).
-    at = np.repeat(starts - indptr[:-1], lens) + np.arange(indptr[-1], dtype=np.int64)
-    return indptr, tc.terms[at], tc.counts[at]
+            list(vocab),
+            np.concatenate(([0], np.cumsum(np.bincount(term_ids, minlength=len(vocab))))).astype(
+                np.int64
+            ),
+            np.asarray(docs, dtype=np.int32)[order],
+            np.asarray(counts, dtype=dtype)[order],
+            np.asarray(lengths, dtype=np.int32),
+        )
 
 
 class LexicalIndex:
@@ -142,42 +138,50 @@ class LexicalIndex:
 
     @classmethod
     def from_counts(cls, parts: Sequence[tuple[TermCounts, np.ndarray]]) -> LexicalIndex:
-        """The index over the passages `rows` of each part's counts, in order.
+        """The index over passages given as (counts, row map) parts: passage d of a part's
+        counts is row `row_map[d]` of the index, or not in it when that is -1. Every row
+        0..n-1 must come from exactly one passage.
 
         Builds the same postings bm25s' `index()` would from these passages' texts (lucene BM25,
         its k1 and b; the same float64 arithmetic, stored as float32), but with numpy over the
         stored counts: bm25s counts and scores each document in a Python loop (≈ 10 s for 100k
-        passages with the tokenizing), which made every one-review reindex cost the archive."""
+        passages with the tokenizing), which made every one-review reindex cost the archive.
+        Term-major parts whose row maps keep passage order concatenate into a few sorted runs,
+        which a stable (merge) sort orders in about linear time (50 ms for 7M postings)."""
         bm25 = bm25s.BM25()
-        vocab: dict[str, int] = {}
-        maps: dict[int, np.ndarray] = {}
-        doc_terms, doc_counts, lens = [], [], []
-        for tc, rows in parts:
-            if id(tc) not in maps:
-                maps[id(tc)] = np.asarray(
-                    [vocab.setdefault(t, len(vocab)) for t in tc.vocab], dtype=np.int64
-                )
-            indptr, t, c = _gather(tc, np.asarray(rows, dtype=np.int64))
-            doc_terms.append(maps[id(tc)][t])
-            doc_counts.append(c.astype(np.int64))
-            lens.append(np.diff(indptr))
+        n = sum(int((np.asarray(m) >= 0).sum()) for _, m in parts)
         self = cls.__new__(cls)
-        self._n = n = sum(len(r) for _, r in parts)
+        self._n = n
         self._bm25 = bm25
         if not n:
             self._vocab = {}
             return self
-        term = np.concatenate(doc_terms)
-        tf = np.concatenate(doc_counts)
-        per_doc = np.concatenate(lens)
-        doc = np.repeat(np.arange(n, dtype=np.int64), per_doc)
-        doc_len = np.bincount(doc, weights=tf, minlength=n).astype(np.int64)
+        vocab: dict[str, int] = {}
+        doc_len = np.zeros(n, dtype=np.int64)
+        terms_, docs, tfs = [], [], []
+        for tc, row_map in parts:
+            row_map = np.asarray(row_map, dtype=np.int64)
+            ids = np.asarray([vocab.setdefault(t, len(vocab)) for t in tc.vocab], dtype=np.int64)
+            member = row_map >= 0
+            doc_len[row_map[member]] = tc.lengths[member]
+            term = np.repeat(ids, np.diff(tc.indptr))
+            rows = row_map[tc.docs]
+            keep = rows >= 0
+            terms_.append(term[keep])
+            docs.append(rows[keep])
+            tfs.append(tc.counts[keep])
+        term, doc, tf = np.concatenate(terms_), np.concatenate(docs), np.concatenate(tfs)
+        key = term * n + doc
+        if len(key) > 1 and not bool(np.all(key[1:] > key[:-1])):
+            order = np.argsort(key, kind="stable")
+            term, doc, tf = term[order], doc[order], tf[order]
+        del key
         # Only terms these passages contain (the segments' vocabularies may hold more).
         df_all = np.bincount(term, minlength=len(vocab))
         used = np.flatnonzero(df_all)
         new_id = np.full(len(vocab), -1, dtype=np.int64)
         new_id[used] = np.arange(len(used))
-        term = new_id[term]
+        term = new_id[term]  # monotonic: the (term, row) order holds
         names = list(vocab)
         self._vocab = {names[i]: j for j, i in enumerate(used.tolist())}
         idf = np.asarray(
@@ -186,14 +190,11 @@ class LexicalIndex:
         )
         avg = doc_len.mean()
         k1, b = bm25.k1, bm25.b
-        tf32 = tf.astype(np.float32).astype(np.float64)
-        tfc = tf32 / (k1 * ((1 - b) + b * doc_len[doc].astype(np.float64) / avg) + tf32)
-        data = (idf[term].astype(np.float64) * tfc).astype(np.float32)
-        # CSC over terms (bm25s' layout): a term's postings in document order.
-        order = np.argsort(term, kind="stable")
+        tf = tf.astype(np.float64)
+        tfc = tf / (k1 * ((1 - b) + b * doc_len[doc].astype(np.float64) / avg) + tf)
         bm25.scores = {
-            "data": data[order],
-            "indices": doc[order].astype(np.int32),
+            "data": (idf[term].astype(np.float64) * tfc).astype(np.float32),
+            "indices": doc.astype(np.int32),
             "indptr": np.concatenate(([0], np.cumsum(np.bincount(term, minlength=len(used))))
                                      ).astype(np.int64),
             "num_docs": n,

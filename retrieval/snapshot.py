@@ -5,8 +5,10 @@ collection as one generation sees it (`GenerationView`). Written and opened by r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -128,14 +130,89 @@ class RowIndex(Mapping[str, int]):
         return len(self._p)
 
 
+class VectorFile:
+    """An (n, dim) array in a .npy file, read with pread() rather than memory-mapped.
+
+    Memory-mapped, every row a question touched stayed in the reader's RSS (at 100k passages
+    the sentence vectors are 370 MB, and a bot's RSS crept up question by question); read,
+    the pages live in the kernel's cache only. A gather reads each run of consecutive rows
+    with one call. The open descriptor keeps the data readable after the file is deleted, as a
+    memory map did."""
+
+    def __init__(self, path: Path) -> None:
+        self._fd = os.open(path, os.O_RDONLY)
+        try:
+            with os.fdopen(os.dup(self._fd), "rb") as fh:
+                fmt = np.lib.format
+                header = (
+                    fmt.read_array_header_1_0
+                    if fmt.read_magic(fh) == (1, 0)
+                    else (fmt.read_array_header_2_0)
+                )
+                shape, fortran, dtype = header(fh)
+                self._offset = fh.tell()
+            size = os.fstat(self._fd).st_size
+        except BaseException:
+            os.close(self._fd)
+            raise
+        if fortran or len(shape) != 2:
+            os.close(self._fd)
+            raise ValueError(f"{path.name} is not a C-ordered 2-d array")
+        self.shape: tuple[int, int] = (int(shape[0]), int(shape[1]))
+        self.dtype = np.dtype(dtype)
+        self._row = self.shape[1] * self.dtype.itemsize
+        if size < self._offset + self.shape[0] * self._row:
+            os.close(self._fd)
+            raise ValueError(f"{path.name} is truncated ({size} bytes for {self.shape})")
+
+    def __del__(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            os.close(self._fd)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _read(self, lo: int, hi: int) -> np.ndarray:
+        n = (hi - lo) * self._row
+        data = os.pread(self._fd, n, self._offset + lo * self._row)
+        if len(data) != n:
+            raise OSError(f"short read: {len(data)} of {n} bytes")
+        return np.frombuffer(data, dtype=self.dtype).reshape(hi - lo, self.shape[1])
+
+    def __getitem__(self, index: Any) -> np.ndarray:
+        n = self.shape[0]
+        if isinstance(index, (int, np.integer)):
+            i = int(index) + (n if index < 0 else 0)
+            if not 0 <= i < n:
+                raise IndexError(f"row {index} out of range for {n} rows")
+            return self._read(i, i + 1)[0]
+        if isinstance(index, slice):
+            lo, hi, step = index.indices(n)
+            if step == 1:
+                return self._read(lo, max(lo, hi))
+            index = np.arange(lo, hi, step)
+        idx = np.asarray(index, dtype=np.int64).reshape(-1)
+        if idx.size == 0:
+            return np.zeros((0, self.shape[1]), dtype=self.dtype)
+        idx = np.where(idx < 0, idx + n, idx)
+        if idx.min() < 0 or idx.max() >= n:
+            raise IndexError(f"rows out of range for {n} rows")
+        rows, back = np.unique(idx, return_inverse=True)
+        cut = np.flatnonzero(np.diff(rows) != 1) + 1
+        starts = rows[np.concatenate(([0], cut))].tolist()
+        ends = (rows[np.concatenate((cut - 1, [len(rows) - 1]))] + 1).tolist()
+        got = np.concatenate([self._read(lo, hi) for lo, hi in zip(starts, ends, strict=True)])
+        return got[back.reshape(-1)]
+
+
 class Rows:
-    """Row ranges of several memory-mapped (n, dim) arrays, read as one array.
+    """Row ranges of several (n, dim) arrays (VectorFiles), read as one array.
 
     Supports what readers do with a vector matrix: `len`, `.shape`, and indexing by an int, a
     slice, or an array of ints (a gather; each underlying file is touched once per call). The
     files may hold float16 (half the disk); rows come back as float32."""
 
-    def __init__(self, parts: Sequence[tuple[np.ndarray, int, int]], dim: int) -> None:
+    def __init__(self, parts: Sequence[tuple[VectorFile | np.ndarray, int, int]], dim: int) -> None:
         merged: list[list[Any]] = []  # [array, lo, n], adjacent ranges of one array coalesced
         for arr, lo, n in parts:
             if n <= 0:
@@ -144,7 +221,7 @@ class Rows:
                 merged[-1][2] += n
             else:
                 merged.append([arr, lo, n])
-        self._arrays: list[np.ndarray] = []
+        self._arrays: list[VectorFile | np.ndarray] = []
         which: list[int] = []
         for arr, _, _ in merged:
             for i, a in enumerate(self._arrays):

@@ -20,7 +20,9 @@ Layout of an index folder (format 4):
                             sentences (start, end), and the passages' BM25 term counts (CSR over
                             the segment's own vocabulary; read only by a reindex)
     segments/S.p.npy        … their passage vectors (float16, row-aligned with the tables) and
-    segments/S.s.npy        … their sentence vectors (float16)
+    segments/S.s.npy        … their sentence vectors (float16); both read with pread(), not
+                            memory-mapped, so the rows questions touch do not stay in a reader's
+                            RSS (snapshot.VectorFile)
     chroma-XXXXXX/          Chroma PersistentClient with ONE long-lived collection `passages`:
                             a row per passage of every stored review version, id
                             `<passage id>@<version key>`, metadata review_id and film, no
@@ -43,7 +45,8 @@ Guarantees:
   who holds the lock.
 - Readers notice a flip with one stat() of CURRENT per question (`current` caches by inode).
   Files and rows of a generation are deleted only when it has been retired for `grace_s()`
-  (memory-mapped vectors survive the deletion of their file on POSIX anyway).
+  (vectors are read through a descriptor opened with the segment, which survives the
+  deletion of its file on POSIX).
 - Opening validates what it reads and raises StoreError naming the damage; `verify` lists every
   problem; a reindex rebuilds what is missing from what is intact (see retrieval/indexing.py).
 """
@@ -83,6 +86,7 @@ from .snapshot import (
     SentenceRef,
     SentenceRefs,
     Snapshot,
+    VectorFile,
     Version,
     version_key,
 )
@@ -172,8 +176,9 @@ class IndexStore:
         self.root = root
         self._clients: dict[tuple[str, int], Any] = {}
         self._retired: dict[tuple[str, int], float] = {}  # client key → when it was retired
-        self._segments: dict[str, tuple[dict[str, Version], np.ndarray, np.ndarray]] = {}
+        self._segments: dict[str, tuple[dict[str, Version], VectorFile, VectorFile]] = {}
         self._cached: tuple[tuple[int, int, int], Snapshot] | None = None
+        self._manifests: dict[int, tuple[tuple[int, int, int], dict[str, Any]]] = {}
         self._mutex = threading.RLock()
         self._loading = threading.Lock()
         self._locked = False
@@ -305,8 +310,16 @@ class IndexStore:
         return self._snapshot(gen, manifest, model, dim)
 
     def _manifest(self, gen: int) -> dict[str, Any]:
+        """Generation `gen`'s manifest (cached by the file's inode, mtime and size: a reindex
+        reads those of every generation still in its grace period)."""
         path = self.root / f"gen-{gen}" / "manifest.json"
         try:
+            st = path.stat()
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+            with self._mutex:
+                hit = self._manifests.get(gen)
+            if hit is not None and hit[0] == stamp:
+                return hit[1]
             manifest = json.loads(path.read_text("utf-8"))
         except FileNotFoundError:
             raise StoreError(
@@ -320,10 +333,14 @@ class IndexStore:
             raise StoreError(
                 f"index at {self.root}: gen-{gen}/manifest.json is malformed; {_REPAIR}"
             )
+        with self._mutex:
+            self._manifests[gen] = (stamp, manifest)
+            for old in sorted(self._manifests)[:-16]:  # a few generations' worth
+                del self._manifests[old]
         return manifest
 
-    def segment(self, name: str, *, dim: int) -> tuple[dict[str, Version], np.ndarray, np.ndarray]:
-        """A segment's versions and its memory-mapped passage and sentence vectors (validated;
+    def segment(self, name: str, *, dim: int) -> tuple[dict[str, Version], VectorFile, VectorFile]:
+        """A segment's versions and its passage and sentence vectors (VectorFiles; validated;
         cached: segments never change once written)."""
         with self._mutex:
             if name in self._segments:
@@ -341,7 +358,7 @@ class IndexStore:
         for kind, count in (("p", n_p), ("s", n_s)):
             file = base / f"{name}.{kind}.npy"
             try:
-                arr = np.load(file, mmap_mode="r")
+                arr = VectorFile(file)
             except FileNotFoundError:
                 raise StoreError(f"{where}: {file.name} is missing; {_REPAIR}") from None
             except (OSError, ValueError) as err:
@@ -395,8 +412,8 @@ class IndexStore:
         """Segment `name`'s passages' BM25 term counts (read by writers only)."""
         from .lexical import TermCounts
 
-        t = self._tables(name, ("vocab", "tf_ptr", "tf_term", "tf_count"))
-        return TermCounts(t["vocab"].tolist(), t["tf_ptr"], t["tf_term"], t["tf_count"])
+        t = self._tables(name, ("vocab", "tf_ptr", "tf_doc", "tf_count", "tf_len"))
+        return TermCounts(t["vocab"].tolist(), t["tf_ptr"], t["tf_doc"], t["tf_count"], t["tf_len"])
 
     def _snapshot(self, gen: int, manifest: dict[str, Any], model: str, dim: int) -> Snapshot:
         """A generation's snapshot from its members' stored versions: numpy over the segments'
@@ -408,11 +425,14 @@ class IndexStore:
         counts: list[int] = []
         s_counts: list[int] = []
         keys: dict[str, str] = {}
-        p_parts: list[tuple[np.ndarray, int, int]] = []
-        s_parts: list[tuple[np.ndarray, int, int]] = []
+        p_parts: list[tuple[VectorFile, int, int]] = []
+        s_parts: list[tuple[VectorFile, int, int]] = []
         members = []
+        segments: dict[str, tuple[dict[str, Version], VectorFile, VectorFile]] = {}
         for key, path, seg in manifest["members"]:
-            versions, pvec, svec = self.segment(seg, dim=dim)
+            if seg not in segments:
+                segments[seg] = self.segment(seg, dim=dim)
+            versions, pvec, svec = segments[seg]
             v = versions.get(key)
             if v is None:
                 raise StoreError(
@@ -660,7 +680,7 @@ class IndexStore:
         gen_dir.mkdir(exist_ok=True)
         col = self._collection(chroma_dir, gen, model, dim, create=True)
         batch = min(int(self.client(chroma_dir, gen).get_max_batch_size()), 4096)
-        self._sync_chroma(
+        count = self._sync_chroma(
             col, [available[k] for k in dict.fromkeys(k for k, _, _ in rows)],
             new_keys={v.key for v in new}, other_keys=self._kept_keys(history),
             available=available, dim=dim, batch=batch,
@@ -695,7 +715,7 @@ class IndexStore:
         _atomic_write(self.root / _CURRENT, json.dumps(head).encode())
         log.info("index generation %d is live (%d reviews; segment %s)", gen, len(rows), seg)
         crash_point("after-flip")
-        self._prune(history, col, chroma_dir, dim)
+        self._prune(history, col, chroma_dir, dim, count)
         stamp = self._stamp()
         if stamp is not None:
             with self._mutex:
@@ -737,19 +757,16 @@ class IndexStore:
         tokenized again: see lexical.LexicalIndex.from_counts)."""
         from .lexical import LexicalIndex
 
-        counts: dict[str, TermCounts] = {}
-        runs: list[list[Any]] = []  # [segment, first row, rows], adjacent runs merged
+        maps: dict[str, np.ndarray] = {}  # segment → its passages' rows in this generation
+        row = 0
         for key, _, seg in snap.members:
-            v = self.segment(seg, dim=dim)[0][key]
-            if runs and runs[-1][0] == seg and runs[-1][1] + runs[-1][2] == v.p_lo:
-                runs[-1][2] += len(v.passages)
-            else:
-                runs.append([seg, v.p_lo, len(v.passages)])
-        parts = []
-        for seg, lo, n in runs:
-            if seg not in counts:
-                counts[seg] = self.term_counts(seg)
-            parts.append((counts[seg], np.arange(lo, lo + n)))
+            versions, pvec, _ = self.segment(seg, dim=dim)
+            if seg not in maps:
+                maps[seg] = np.full(len(pvec), -1, dtype=np.int64)
+            v = versions[key]
+            maps[seg][v.p_lo : v.p_lo + len(v.passages)] = np.arange(row, row + len(v.passages))
+            row += len(v.passages)
+        parts = [(self.term_counts(seg), m) for seg, m in maps.items()]
         target = snap.gen_dir / "bm25"
         shutil.rmtree(target, ignore_errors=True)
         LexicalIndex.from_counts(parts).save(target)
@@ -802,7 +819,7 @@ class IndexStore:
             passages=np.concatenate(p_tabs).astype(np.int32),
             sentences=np.concatenate(s_tabs).astype(np.int32),
             vocab=np.asarray(tf.vocab, dtype=np.str_),
-            tf_ptr=tf.indptr, tf_term=tf.terms, tf_count=tf.counts,
+            tf_ptr=tf.indptr, tf_doc=tf.docs, tf_count=tf.counts, tf_len=tf.lengths,
         )  # fmt: skip
         meta = {"format": FORMAT, "passages": p_lo, "sentences": s_lo, "versions": versions}
         # Written last: a segment without its .json is an interrupted write, removed by _prune.
@@ -843,16 +860,17 @@ class IndexStore:
         available: dict[str, Version],
         dim: int,
         batch: int,
-    ) -> None:
+    ) -> int:
         """Upsert the rows of the new versions; if Chroma's count then disagrees with what the
-        kept generations need, reconcile row by row (repair after damage or a crash)."""
+        kept generations need, reconcile row by row (repair after damage or a crash). Returns
+        the count of rows Chroma then holds."""
         fresh = [v for v in members if v.key in new_keys]
         self._add_rows(col, fresh, dim, batch, crash=True)
         need = other_keys | {v.key for v in members}
         wanted = {k: available[k] for k in need if k in available}
         expected = sum(len(v.passages) for v in wanted.values())
         if int(col.count()) == expected:
-            return
+            return expected
         log.warning("Chroma holds %d rows, expected %d: reconciling", col.count(), expected)
         want_ids = {cid: v.key for v in wanted.values() for cid in v.chroma_ids()}
         have: set[str] = set()
@@ -868,6 +886,7 @@ class IndexStore:
             col.delete(ids=extra[lo : lo + batch])
         missing_keys = {want_ids[c] for c in set(want_ids) - have}
         self._add_rows(col, [wanted[k] for k in sorted(missing_keys)], dim, batch)
+        return int(col.count())
 
     def _add_rows(
         self, col: Any, versions: Sequence[Version], dim: int, batch: int, crash: bool = False
@@ -924,10 +943,16 @@ class IndexStore:
         return gens
 
     def _prune(
-        self, history: Sequence[tuple[int, float]], col: Any, chroma_dir: str, dim: int
+        self,
+        history: Sequence[tuple[int, float]],
+        col: Any,
+        chroma_dir: str,
+        dim: int,
+        count: int | None = None,
     ) -> None:
         """Remove what no kept generation uses: old gen folders, their Chroma rows, segments,
-        other Chroma folders, leftovers of interrupted writes."""
+        other Chroma folders, leftovers of interrupted writes. `count`: Chroma's row count when
+        the caller knows it (a count costs ~0.3 s at 100k rows)."""
         keep = {g for g, _ in history}
         kept: list[dict[str, Any]] = []
         for g in keep:
@@ -949,7 +974,7 @@ class IndexStore:
                         live_rows[key] = len(v.passages)
                     else:
                         dead.extend(v.chroma_ids())
-        if int(col.count()) > sum(live_rows.values()):
+        if (int(col.count()) if count is None else count) > sum(live_rows.values()):
             for lo in range(0, len(dead), 4096):
                 col.delete(ids=dead[lo : lo + 4096])
         for g in self._generations():
