@@ -864,7 +864,9 @@ class IndexStore:
         """Upsert the rows of the new versions; if Chroma's count then disagrees with what the
         kept generations need, reconcile row by row (repair after damage or a crash). Returns
         the count of rows Chroma then holds."""
-        fresh = [v for v in members if v.key in new_keys]
+        # New versions, and versions no kept generation has: those are back (a file changed
+        # back) and their rows may have been pruned while their segment stayed in use.
+        fresh = [v for v in members if v.key in new_keys or v.key not in other_keys]
         self._add_rows(col, fresh, dim, batch, crash=True)
         need = other_keys | {v.key for v in members}
         wanted = {k: available[k] for k in need if k in available}
