@@ -174,8 +174,10 @@ def measure(reviews: int, work: Path, runs: int, questions: int) -> dict[str, An
     original = target.read_text(encoding="utf-8")
     total, embed, back, nothing = [], [], [], []
     try:
-        for n in range(runs):
-            target.write_text(original + f"\nOne more sentence, added here ({n}).\n", "utf-8")
+        for _ in range(runs):
+            # A sentence never stored before (earlier runs' versions stay stored): embedded.
+            added = f"\nOne more sentence, added here ({time.time_ns()}).\n"
+            target.write_text(original + added, "utf-8")
             timed.seconds = 0.0
             t = time.perf_counter()
             engine.index()
