@@ -1,6 +1,11 @@
-"""What readers hold: one generation of the index (`Snapshot`), its vectors read across segments
-(`Rows`), the stored versions of reviews (`Version`, `NewVersion`), and the shared Chroma
-collection as one generation sees it (`GenerationView`). Written and opened by retrieval/store.py.
+"""What readers hold: one generation of the index (`Snapshot`), its passages and sentences built
+on access from arrays (`Passages`, `SentenceRefs`, `RowIndex`), its vectors read from files across
+segments (`VectorFile`, `Rows`), the stored versions of reviews (`Version`, `NewVersion`), and the
+shared Chroma collection as one generation sees it (`GenerationView`). Written and opened by
+retrieval/store.py.
+
+Long because each of those array-backed views stands in for a list or dict of objects that
+opening a 100k-passage index used to build, and they are read together with the Snapshot.
 """
 
 from __future__ import annotations
