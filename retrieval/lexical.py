@@ -191,7 +191,8 @@ class LexicalIndex:
         avg = doc_len.mean()
         k1, b = bm25.k1, bm25.b
         tf = tf.astype(np.float64)
-        tfc = tf / (k1 * ((1 - b) + b * doc_len[doc].astype(np.float64) / avg) + tf)
+        norm = k1 * ((1 - b) + b * doc_len.astype(np.float64) / avg)  # per passage, as bm25s
+        tfc = tf / (norm[doc] + tf)
         bm25.scores = {
             "data": (idf[term].astype(np.float64) * tfc).astype(np.float32),
             "indices": doc.astype(np.int32),

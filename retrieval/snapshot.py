@@ -76,7 +76,7 @@ class Passages(Sequence[Passage]):
         start, end in that review's body."""
         self.reviews = list(reviews)
         self.counts = np.asarray(counts, dtype=np.int64)
-        self.first = np.concatenate(([0], np.cumsum(self.counts)[:-1])).astype(np.int64)
+        self.first = np.cumsum(np.concatenate(([0], self.counts)), dtype=np.int64)[:-1]
         self._owner = np.repeat(np.arange(len(self.reviews)), self.counts)
         self._spans = spans
 

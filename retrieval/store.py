@@ -453,7 +453,7 @@ class IndexStore:
         p_tab = np.concatenate([np.zeros((0, 4), dtype=np.int64), *p_tabs]).astype(np.int64)
         s_tab = np.concatenate([np.zeros((0, 2), dtype=np.int64), *s_tabs]).astype(np.int64)
         # A version's sentence numbers count from its review's first sentence.
-        s_base = np.concatenate(([0], np.cumsum(s_counts)[:-1])).astype(np.int64)
+        s_base = np.cumsum([0, *s_counts], dtype=np.int64)[:-1]
         ranges = p_tab[:, 2:4] + np.repeat(s_base, counts)[:, None]
         passages = Passages(ordered, np.asarray(counts, dtype=np.int64), p_tab[:, 0:2])
         sentences = SentenceRefs(list(reviews), np.repeat(np.arange(len(ordered)), s_counts), s_tab)
