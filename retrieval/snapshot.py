@@ -145,9 +145,9 @@ class VectorFile:
     memory map did."""
 
     def __init__(self, path: Path) -> None:
-        self._fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
         try:
-            with os.fdopen(os.dup(self._fd), "rb") as fh:
+            with os.fdopen(os.dup(fd), "rb") as fh:
                 fmt = np.lib.format
                 header = (
                     fmt.read_array_header_1_0
@@ -155,24 +155,28 @@ class VectorFile:
                     else (fmt.read_array_header_2_0)
                 )
                 shape, fortran, dtype = header(fh)
-                self._offset = fh.tell()
-            size = os.fstat(self._fd).st_size
+                offset = fh.tell()
+            if fortran or len(shape) != 2:
+                raise ValueError(f"{path.name} is not a C-ordered 2-d array")
+            row = int(shape[1]) * np.dtype(dtype).itemsize
+            if os.fstat(fd).st_size < offset + int(shape[0]) * row:
+                raise ValueError(f"{path.name} is truncated ({os.fstat(fd).st_size} bytes)")
         except BaseException:
-            os.close(self._fd)
+            os.close(fd)
             raise
-        if fortran or len(shape) != 2:
-            os.close(self._fd)
-            raise ValueError(f"{path.name} is not a C-ordered 2-d array")
+        # Set only once nothing can fail: __del__ closes it (and must never close a number
+        # another file has been given since).
+        self._fd = fd
+        self._offset = offset
+        self._row = row
         self.shape: tuple[int, int] = (int(shape[0]), int(shape[1]))
         self.dtype = np.dtype(dtype)
-        self._row = self.shape[1] * self.dtype.itemsize
-        if size < self._offset + self.shape[0] * self._row:
-            os.close(self._fd)
-            raise ValueError(f"{path.name} is truncated ({size} bytes for {self.shape})")
 
     def __del__(self) -> None:
-        with contextlib.suppress(OSError, AttributeError):
-            os.close(self._fd)
+        fd = self.__dict__.pop("_fd", None)
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def __len__(self) -> int:
         return self.shape[0]
