@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import stat
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -214,11 +215,17 @@ def review_paths(data_dir: Path) -> list[Path]:
 
 
 def load_corpus(
-    data_dir: Path, *, max_bytes: int = DEFAULT_MAX_REVIEW_BYTES
+    data_dir: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_REVIEW_BYTES,
+    reuse: Callable[[Path], Review | None] | None = None,
 ) -> tuple[list[Review], list[Rejected]]:
     """Every `*.md` review under `data_dir` (sorted by path), and the files that were rejected.
 
-    `max_bytes` caps each file's size (the setting REVIEWBOT_MAX_REVIEW_BYTES).
+    `max_bytes` caps each file's size (the setting REVIEWBOT_MAX_REVIEW_BYTES). `reuse(path)`
+    may return the review already parsed from that file when it knows the file is unchanged
+    (the indexer does, from file stamps): it is used as is (parsing YAML front matter costs
+    ~2 ms a file, 16 s for 8,811 files).
     """
     if not data_dir.is_dir():
         what = "is not a folder" if data_dir.exists() else "does not exist"
@@ -228,7 +235,8 @@ def load_corpus(
     seen: dict[str, str] = {}
     for path in review_paths(data_dir):
         try:
-            review = parse_review(path, root=data_dir, max_bytes=max_bytes)
+            known = reuse(path) if reuse is not None else None
+            review = known or parse_review(path, root=data_dir, max_bytes=max_bytes)
             if review.id in seen:
                 raise ReviewFileError(
                     str(path), f"duplicate id {review.id!r} (also in {seen[review.id]})"

@@ -15,6 +15,7 @@ vectors are gone. `on_built(snapshot)` is called with each new generation.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,7 +27,7 @@ from .chunking import CHUNKING, chunk_review
 from .corpus import load_corpus
 from .embeddings import MODEL_MAX_TOKENS, Embedder, WordPieceCounter
 from .errors import IndexMismatch, ReindexBusy, StoreError
-from .models import IndexReport, Review
+from .models import IndexReport, Rejected, Review
 from .store import IndexStore, NewVersion, Snapshot, version_key
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 # Called as on_progress(stage, done, total) while indexing ("embedding" passages).
 Progress = Callable[[str, int, int], None]
 EMBED_BATCH = 64
+STAMP_SETTLE_NS = 2_000_000_000
 
 
 class Indexer:
@@ -84,12 +86,12 @@ class Indexer:
         from .embeddings import MODEL_DIM, MODEL_NAME
 
         t0 = time.perf_counter()
-        reviews, rejected = load_corpus(self.data_dir)
         try:
             prev = self._store.current(model=MODEL_NAME, dim=MODEL_DIM)
         except (IndexMismatch, StoreError) as err:
             log.warning("%s — rebuilding it from what is intact", err)
             prev = None
+        reviews, rejected, stamps = self._load_corpus(prev)
         old = prev.reviews if prev else {}
         keys = {r.id: version_key(r, CHUNKING, MODEL_NAME) for r in reviews}
         old_keys = prev.keys if prev else {}
@@ -119,11 +121,36 @@ class Indexer:
         fresh = self._embed(todo, keys, on_progress)
         snap = self._store.commit(
             model=MODEL_NAME, dim=MODEL_DIM, chunking=CHUNKING,
-            members=[(r, keys[r.id]) for r in reviews], new=fresh, previous=prev,
+            members=[(r, keys[r.id]) for r in reviews], new=fresh, previous=prev, stamps=stamps,
         )  # fmt: skip
         if self._on_built is not None:
             self._on_built(snap)
         return report(len(snap.passages))
+
+    def _load_corpus(
+        self, prev: Snapshot | None
+    ) -> tuple[list[Review], list[Rejected], dict[str, list[int]]]:
+        """The review files, re-reading only those whose stamp (lstat's mode, inode, size,
+        mtime, ctime) differs from the one the live generation recorded; and the stamps to
+        record. A file changed less than STAMP_SETTLE_NS ago gets no stamp (it could change again
+        within the same timestamp tick: git's "racily clean" problem), so it is read next time."""
+        known = self._store.stamps(prev) if prev is not None else {}
+        by_path = {r.path: r for r in prev.reviews.values()} if prev is not None else {}
+        settled = time.time_ns() - STAMP_SETTLE_NS
+        stamps: dict[str, list[int]] = {}
+
+        def reuse(path: Path) -> Review | None:
+            try:
+                st = os.lstat(path)
+            except OSError:
+                return None
+            stamp = [st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+            if max(st.st_mtime_ns, st.st_ctime_ns) < settled:
+                stamps[str(path)] = stamp
+            return by_path.get(str(path)) if known.get(str(path)) == stamp else None
+
+        reviews, rejected = load_corpus(self.data_dir, reuse=reuse)
+        return reviews, rejected, stamps
 
     def _word_pieces(self) -> WordPieceCounter:
         with self._counter_lock:

@@ -1,13 +1,20 @@
-"""What readers hold: one generation of the index (`Snapshot`), its vectors read across segments
-(`Rows`), the stored versions of reviews (`Version`, `NewVersion`), and the shared Chroma
-collection as one generation sees it (`GenerationView`). Written and opened by retrieval/store.py.
+"""What readers hold: one generation of the index (`Snapshot`), its passages and sentences built
+on access from arrays (`Passages`, `SentenceRefs`, `RowIndex`), its vectors read from files across
+segments (`VectorFile`, `Rows`), the stored versions of reviews (`Version`, `NewVersion`), and the
+shared Chroma collection as one generation sees it (`GenerationView`). Written and opened by
+retrieval/store.py.
+
+Long because each of those array-backed views stands in for a list or dict of objects that
+opening a 100k-passage index used to build, and they are read together with the Snapshot.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -60,13 +67,161 @@ class SentenceRefs(Sequence[SentenceRef]):
         return SentenceRef(self._ids[self._owner[j]], int(start), int(end))
 
 
+class Passages(Sequence[Passage]):
+    """The passages of a generation, built on access from arrays: opening an index creates no
+    object per passage (a `Passage` holds its text, a copy of part of its review's body)."""
+
+    def __init__(self, reviews: Sequence[Review], counts: np.ndarray, spans: np.ndarray) -> None:
+        """Review `reviews[i]` has the next `counts[i]` passages; `spans` (n, 2) are their
+        start, end in that review's body."""
+        self.reviews = list(reviews)
+        self.counts = np.asarray(counts, dtype=np.int64)
+        self.first = np.cumsum(np.concatenate(([0], self.counts)), dtype=np.int64)[:-1]
+        self._owner = np.repeat(np.arange(len(self.reviews)), self.counts)
+        self._spans = spans
+
+    def __len__(self) -> int:
+        return len(self._owner)
+
+    @overload
+    def __getitem__(self, i: int | np.integer) -> Passage: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Passage]: ...
+    def __getitem__(self, i: int | np.integer | slice) -> Passage | list[Passage]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = int(i) + (len(self) if i < 0 else 0)
+        if not 0 <= i < len(self):
+            raise IndexError(f"passage {i} out of range")
+        owner = int(self._owner[i])
+        review = self.reviews[owner]
+        n = i - int(self.first[owner])
+        start, end = (int(x) for x in self._spans[i])
+        return Passage(f"{review.id}:{n}", review.id, n, start, end, review.body[start:end])
+
+    def __iter__(self) -> Iterator[Passage]:
+        return (self[i] for i in range(len(self)))
+
+
+class RowIndex(Mapping[str, int]):
+    """Passage id (`<review id>:<n>`) → row, or with `keys`, Chroma row id
+    (`<passage id>@<version key>`) → row for this generation's versions only; computed from the
+    review's first row instead of held in a dict of every passage."""
+
+    def __init__(self, passages: Passages, keys: Mapping[str, str] | None = None) -> None:
+        self._p = passages
+        self._code = {r.id: i for i, r in enumerate(passages.reviews)}
+        self._keys = keys
+
+    def __getitem__(self, name: str) -> int:
+        pid = name
+        if self._keys is not None:
+            pid, _, key = name.rpartition("@")
+        rid, _, n = pid.rpartition(":")
+        code = self._code.get(rid)
+        if code is None or not n.isdigit() or int(n) >= self._p.counts[code]:
+            raise KeyError(name)
+        if self._keys is not None and self._keys.get(rid) != key:
+            raise KeyError(name)
+        return int(self._p.first[code]) + int(n)
+
+    def __iter__(self) -> Iterator[str]:
+        for review, count in zip(self._p.reviews, self._p.counts.tolist(), strict=True):
+            tail = "" if self._keys is None else f"@{self._keys[review.id]}"
+            for n in range(count):
+                yield f"{review.id}:{n}{tail}"
+
+    def __len__(self) -> int:
+        return len(self._p)
+
+
+class VectorFile:
+    """An (n, dim) array in a .npy file, read with pread() rather than memory-mapped.
+
+    Memory-mapped, every row a question touched stayed in the reader's RSS (at 100k passages
+    the sentence vectors are 370 MB, and a bot's RSS crept up question by question); read,
+    the pages live in the kernel's cache only. A gather reads each run of consecutive rows
+    with one call. The open descriptor keeps the data readable after the file is deleted, as a
+    memory map did."""
+
+    def __init__(self, path: Path) -> None:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            with os.fdopen(os.dup(fd), "rb") as fh:
+                fmt = np.lib.format
+                header = (
+                    fmt.read_array_header_1_0
+                    if fmt.read_magic(fh) == (1, 0)
+                    else (fmt.read_array_header_2_0)
+                )
+                shape, fortran, dtype = header(fh)
+                offset = fh.tell()
+            if fortran or len(shape) != 2:
+                raise ValueError(f"{path.name} is not a C-ordered 2-d array")
+            row = int(shape[1]) * np.dtype(dtype).itemsize
+            if os.fstat(fd).st_size < offset + int(shape[0]) * row:
+                raise ValueError(f"{path.name} is truncated ({os.fstat(fd).st_size} bytes)")
+        except BaseException:
+            os.close(fd)
+            raise
+        # Set only once nothing can fail: __del__ closes it (and must never close a number
+        # another file has been given since).
+        self._fd = fd
+        self._offset = offset
+        self._row = row
+        self.shape: tuple[int, int] = (int(shape[0]), int(shape[1]))
+        self.dtype = np.dtype(dtype)
+
+    def __del__(self) -> None:
+        fd = self.__dict__.pop("_fd", None)
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _read(self, lo: int, hi: int) -> np.ndarray:
+        n = (hi - lo) * self._row
+        data = os.pread(self._fd, n, self._offset + lo * self._row)
+        if len(data) != n:
+            raise OSError(f"short read: {len(data)} of {n} bytes")
+        return np.frombuffer(data, dtype=self.dtype).reshape(hi - lo, self.shape[1])
+
+    def __getitem__(self, index: Any) -> np.ndarray:
+        n = self.shape[0]
+        if isinstance(index, (int, np.integer)):
+            i = int(index) + (n if index < 0 else 0)
+            if not 0 <= i < n:
+                raise IndexError(f"row {index} out of range for {n} rows")
+            return self._read(i, i + 1)[0]
+        if isinstance(index, slice):
+            lo, hi, step = index.indices(n)
+            if step == 1:
+                return self._read(lo, max(lo, hi))
+            index = np.arange(lo, hi, step)
+        idx = np.asarray(index, dtype=np.int64).reshape(-1)
+        if idx.size == 0:
+            return np.zeros((0, self.shape[1]), dtype=self.dtype)
+        idx = np.where(idx < 0, idx + n, idx)
+        if idx.min() < 0 or idx.max() >= n:
+            raise IndexError(f"rows out of range for {n} rows")
+        rows, back = np.unique(idx, return_inverse=True)
+        cut = np.flatnonzero(np.diff(rows) != 1) + 1
+        starts = rows[np.concatenate(([0], cut))].tolist()
+        ends = (rows[np.concatenate((cut - 1, [len(rows) - 1]))] + 1).tolist()
+        got = np.concatenate([self._read(lo, hi) for lo, hi in zip(starts, ends, strict=True)])
+        return got[back.reshape(-1)]
+
+
 class Rows:
-    """Row ranges of several memory-mapped (n, dim) arrays, read as one array.
+    """Row ranges of several (n, dim) arrays (VectorFiles), read as one array.
 
     Supports what readers do with a vector matrix: `len`, `.shape`, and indexing by an int, a
-    slice, or an array of ints (a gather; each underlying file is touched once per call)."""
+    slice, or an array of ints (a gather; each underlying file is touched once per call). The
+    files may hold float16 (half the disk); rows come back as float32."""
 
-    def __init__(self, parts: Sequence[tuple[np.ndarray, int, int]], dim: int) -> None:
+    def __init__(self, parts: Sequence[tuple[VectorFile | np.ndarray, int, int]], dim: int) -> None:
         merged: list[list[Any]] = []  # [array, lo, n], adjacent ranges of one array coalesced
         for arr, lo, n in parts:
             if n <= 0:
@@ -75,7 +230,7 @@ class Rows:
                 merged[-1][2] += n
             else:
                 merged.append([arr, lo, n])
-        self._arrays: list[np.ndarray] = []
+        self._arrays: list[VectorFile | np.ndarray] = []
         which: list[int] = []
         for arr, _, _ in merged:
             for i, a in enumerate(self._arrays):
@@ -114,7 +269,8 @@ class Rows:
             raise IndexError(f"rows out of range for {n} rows")
         flat = np.where(flat < 0, flat + n, flat)
         if len(self._lo) == 1:  # one range of one file (a fresh or compacted index): no mapping
-            return np.asarray(self._arrays[0][self._lo[0] + flat]).reshape((*idx.shape, dim))
+            rows = self._arrays[0][self._lo[0] + flat]
+            return np.asarray(rows, dtype=np.float32).reshape((*idx.shape, dim))
         out = np.empty((flat.size, dim), dtype=np.float32)
         if flat.size:
             ext = np.searchsorted(self._start, flat, side="right") - 1
@@ -122,7 +278,7 @@ class Rows:
             arr_of = self._which[ext]
             present = np.unique(arr_of)
             if len(present) == 1:
-                out = np.asarray(self._arrays[int(present[0])][local])
+                out = np.asarray(self._arrays[int(present[0])][local], dtype=np.float32)
             else:
                 for a in present:
                     sel = arr_of == a
@@ -139,8 +295,8 @@ class Version:
     segment: str
     p_lo: int  # first row of its passages in the segment's passage vectors
     s_lo: int  # first row of its sentences in the segment's sentence vectors
-    passages: tuple[tuple[int, int, int, int], ...]  # start, end, first sentence, end sentence
-    sentences: np.ndarray  # (n, 2) int64: start, end in review.body
+    passages: np.ndarray  # (n, 4): start, end, first sentence, end sentence (of the review's)
+    sentences: np.ndarray  # (n, 2): start, end in review.body
 
     def chroma_ids(self) -> list[str]:
         return [f"{self.review.id}:{i}@{self.key}" for i in range(len(self.passages))]
@@ -152,7 +308,7 @@ class NewVersion:
 
     key: str
     review: Review
-    passages: Sequence[tuple[int, int, int, int]]
+    passages: Sequence[tuple[int, int, int, int]] | np.ndarray  # as Version.passages
     sentences: Sequence[tuple[int, int]] | np.ndarray
     passage_vectors: np.ndarray
     sentence_vectors: np.ndarray
@@ -167,11 +323,11 @@ class Snapshot:
     model: str
     dim: int
     reviews: dict[str, Review]
-    passages: list[Passage]
+    passages: Passages
     # Sentence j is reviews[sentences[j].review_id].body[start:end]; passage i is made of
     # sentences passage_sentences[i][0] up to (not including) passage_sentences[i][1].
     sentences: Sequence[SentenceRef]
-    passage_sentences: list[tuple[int, int]]
+    passage_sentences: np.ndarray  # (n_passages, 2)
     chunking: str = ""
     vectors: Any = None  # Rows (n_passages, dim): passage i's vector is vectors[i]
     sentence_vectors: Any = None  # Rows (n_sentences, dim)
@@ -217,21 +373,24 @@ class Snapshot:
         return match_film(text, self.films)
 
     @cached_property
-    def row_of(self) -> dict[str, int]:
+    def row_of(self) -> Mapping[str, int]:
         """Passage id → row."""
-        return {p.id: i for i, p in enumerate(self.passages)}
+        return RowIndex(self.passages)
 
     @cached_property
-    def row_of_chroma_id(self) -> dict[str, int]:
+    def row_of_chroma_id(self) -> Mapping[str, int]:
         """Chroma row id (`<passage id>@<version key>`) → row, for this generation's rows only."""
-        return {f"{p.id}@{self.keys[p.review_id]}": i for i, p in enumerate(self.passages)}
+        return RowIndex(self.passages, self.keys)
 
     @cached_property
     def rows_by_review(self) -> dict[str, np.ndarray]:
-        rows: dict[str, list[int]] = {}
-        for i, p in enumerate(self.passages):
-            rows.setdefault(p.review_id, []).append(i)
-        return {rid: np.asarray(ix, dtype=np.int64) for rid, ix in rows.items()}
+        """Review id → its passages' rows (reviews with passages only, in generation order)."""
+        p = self.passages
+        return {
+            r.id: np.arange(lo, lo + n, dtype=np.int64)
+            for r, lo, n in zip(p.reviews, p.first.tolist(), p.counts.tolist(), strict=True)
+            if n
+        }
 
 
 class GenerationView:
