@@ -98,7 +98,9 @@ class Settings(BaseSettings):
     )
     default_k: int = Field(defaults.K, validation_alias="REVIEWBOT_K", ge=1, le=100)
     # Review files larger than this are rejected (one line each).
-    max_review_bytes: int = Field(1_000_000, validation_alias="REVIEWBOT_MAX_REVIEW_BYTES", ge=1)
+    max_review_bytes: int = Field(
+        defaults.MAX_REVIEW_BYTES, validation_alias="REVIEWBOT_MAX_REVIEW_BYTES", ge=1
+    )
     # Adding reviews from URLs that resolve to private/loopback addresses (off: SSRF guard).
     allow_private_urls: bool = Field(False, validation_alias="REVIEWBOT_ALLOW_PRIVATE_URLS")
     # Discord

@@ -31,4 +31,5 @@ def build_engine(settings: Settings) -> Engine:
         model_dir=settings.model_dir,
         max_question_chars=settings.max_question_chars,
         default_k=settings.default_k,
+        max_review_bytes=settings.max_review_bytes,
     )

@@ -24,6 +24,7 @@ from typing import Any
 import frontmatter
 import yaml
 
+from . import defaults
 from .errors import DataDirError, ReviewFileError
 from .models import Rejected, Review
 
@@ -36,8 +37,7 @@ _TEXT_FIELDS = ("critic", "outlet", "title", "url", "rating", "published")
 # Ids become Chroma metadata and passage ids; keep them to a safe, readable alphabet.
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 # The largest review file read (bytes); the setting REVIEWBOT_MAX_REVIEW_BYTES overrides it.
-# A 10 MB review took 17 minutes and 1.4 GB to index; real reviews are 5-50 kB.
-DEFAULT_MAX_REVIEW_BYTES = 1_000_000
+DEFAULT_MAX_REVIEW_BYTES = defaults.MAX_REVIEW_BYTES
 
 
 def _kind(mode: int) -> str:

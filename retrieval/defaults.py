@@ -13,6 +13,10 @@ MODEL_DIR = Path(".reviewbot/models")  # the embedding model's one-time ONNX exp
 K = 8  # passages retrieved per question
 MAX_QUESTION_CHARS = 1000
 
+# Reviews: the largest review file read, in bytes (REVIEWBOT_MAX_REVIEW_BYTES). A 10 MB review
+# took 17 minutes and 1.4 GB to index; real reviews are 5-50 kB.
+MAX_REVIEW_BYTES = 1_000_000
+
 # LLM (any OpenAI-compatible server).
 LLM_MODEL = "gpt-4o-mini"
 LLM_TIMEOUT = 20.0  # seconds for the whole answer: retries, streaming and verification

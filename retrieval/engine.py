@@ -30,7 +30,7 @@ import threading
 from pathlib import Path
 
 from .catalogue import Catalogue
-from .defaults import MAX_QUESTION_CHARS, MODEL_DIR, K
+from .defaults import MAX_QUESTION_CHARS, MAX_REVIEW_BYTES, MODEL_DIR, K
 from .embeddings import Embedder
 from .films import Film, scoping_films
 from .indexing import Indexer, Progress
@@ -61,6 +61,7 @@ class Engine:
         model_dir: Path = MODEL_DIR,
         max_question_chars: int = MAX_QUESTION_CHARS,
         default_k: int = K,
+        max_review_bytes: int = MAX_REVIEW_BYTES,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.index_dir = Path(index_dir)
@@ -70,7 +71,8 @@ class Engine:
         self._live: Live | None = None
         self._state = threading.Lock()  # guards _live / _embedder creation
         self._indexer = Indexer(
-            self.data_dir, self._store, lambda: self.embedder, on_built=self._built
+            self.data_dir, self._store, lambda: self.embedder, on_built=self._built,
+            max_review_bytes=max_review_bytes,
         )
         self._pipeline = Pipeline(
             lambda: self.embedder, llm, default_k=default_k, max_question_chars=max_question_chars

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import CHUNKING, chunk_review
-from .corpus import load_corpus
+from .corpus import DEFAULT_MAX_REVIEW_BYTES, load_corpus
 from .embeddings import MODEL_MAX_TOKENS, Embedder, WordPieceCounter
 from .errors import IndexMismatch, ReindexBusy, StoreError
 from .models import IndexReport, Rejected, Review
@@ -46,8 +46,10 @@ class Indexer:
         embedder_provider: Callable[[], Embedder],
         *,
         on_built: Callable[[Snapshot], None] | None = None,
+        max_review_bytes: int = DEFAULT_MAX_REVIEW_BYTES,
     ) -> None:
         self.data_dir = Path(data_dir)
+        self.max_review_bytes = max_review_bytes  # a bigger file is rejected, named
         self._store = store
         self._embedder = embedder_provider
         self._on_built = on_built
@@ -73,7 +75,8 @@ class Indexer:
         another process's reindex; ReindexBusy names the holder when that runs out, and at once
         when this process is already reindexing."""
         if not self.data_dir.is_dir():
-            load_corpus(self.data_dir)  # DataDirError naming the folder, before anything is written
+            # DataDirError naming the folder, before anything is written
+            load_corpus(self.data_dir, max_bytes=self.max_review_bytes)
         if not self._running.acquire(blocking=False):
             raise ReindexBusy(self._store.busy_message(0))
         try:
@@ -149,7 +152,7 @@ class Indexer:
                 stamps[str(path)] = stamp
             return by_path.get(str(path)) if known.get(str(path)) == stamp else None
 
-        reviews, rejected = load_corpus(self.data_dir, reuse=reuse)
+        reviews, rejected = load_corpus(self.data_dir, max_bytes=self.max_review_bytes, reuse=reuse)
         return reviews, rejected, stamps
 
     def _word_pieces(self) -> WordPieceCounter:

@@ -146,3 +146,18 @@ def test_a_failed_run_creates_no_index_folder(tmp_path: Path) -> None:
     proc = reviewbot("index", "--data", str(tmp_path / "nowhere"), "--index", str(index))
     assert proc.returncode == 1 and "nowhere does not exist" in proc.stderr
     assert not (tmp_path / "state").exists()
+
+
+def test_max_review_bytes_setting_is_the_indexers_limit_too(tmp_path: Path) -> None:
+    """REVIEWBOT_MAX_REVIEW_BYTES caps what `reviewbot index` reads, as it caps `add`: a file
+    over it is rejected with the limit named, the others are indexed."""
+    data = tmp_path / "reviews"
+    data.mkdir()
+    (data / "tiny.md").write_text(TINY_REVIEW)
+    long = TINY_REVIEW.replace("id: tiny", "id: long") + "More words. " * 40
+    (data / "long.md").write_text(long)
+    env = cli_env(REVIEWBOT_MAX_REVIEW_BYTES="400")
+    proc = reviewbot("index", "--data", str(data), "--index", str(tmp_path / "index"), env=env)
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr.count("long.md") == 1 and "the limit is 400" in proc.stderr
+    assert "tiny.md" not in proc.stderr
