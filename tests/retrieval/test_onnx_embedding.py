@@ -21,9 +21,9 @@ from retrieval.onnx_embedding import (
     OnnxEmbedder,
     _length_buckets,
     default_embedder,
-    export_onnx,
     onnx_model_file,
 )
+from tests.conftest import MODEL_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -47,10 +47,13 @@ def corpus_texts() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cache = tmp_path_factory.mktemp("models")
-    export_onnx(cache)
-    return cache
+def onnx_cache() -> Path:
+    """The session's export (tests/conftest.py's MODEL_DIR, made on first use). Exporting into an
+    empty folder is tested once, by test_default_embedder_exports_when_missing: a second export
+    here cost ~20 s of every `make test`."""
+    embedder = default_embedder(MODEL_DIR)
+    assert isinstance(embedder, OnnxEmbedder)
+    return embedder.model_file.parent
 
 
 @pytest.fixture(scope="session")
