@@ -600,7 +600,9 @@ class IndexStore:
             try:
                 versions, _, _ = self.segment(meta.stem, dim=dim)
             except StoreError as err:
-                log.warning("not reusing %s", err)
+                # Said during a reindex: the reindex is the repair, so not its advice.
+                why = str(err).removesuffix(f"; {_REPAIR}")
+                log.warning("%s: its reviews are embedded again", why)
                 continue
             for key, v in versions.items():
                 found.setdefault(key, v)
