@@ -56,10 +56,14 @@ def test_a_vote_is_traced_to_its_answer_and_survives_a_new_store(tmp_path: Path)
     v = votes[0]
     assert (v.vote, v.quote_n, v.mode, v.question_id) == (-1, 2, "llm", "123")
     assert v.passage_ids == ["p:1", "p:2"] and v.review_ids == ["r1"]
-    assert v.user_hash == user_hash(555, FeedbackStore(db).salt()) and "555" not in v.user_hash
+    # The pseudonym, never the id (a substring test would fail 0.3% of the time: a random
+    # 16-hex-digit hash contains "555" by chance).
+    assert v.user_hash == user_hash(555, FeedbackStore(db).salt()) != "555"
     assert votes[1].mode is None and votes[1].passage_ids == []
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        rows = conn.execute("SELECT * FROM votes").fetchall()
+    assert rows and not any(value in (555, "555") for row in rows for value in row)
     with pytest.raises(ValueError):
         first.record_vote("abc", 0, user_id=1, guild_id=None)
 
