@@ -32,6 +32,7 @@ from pathlib import Path
 from .catalogue import Catalogue
 from .defaults import MAX_QUESTION_CHARS, MAX_REVIEW_BYTES, MODEL_DIR, K
 from .embeddings import Embedder
+from .errors import IndexMismatch
 from .films import Film, scoping_films
 from .indexing import Indexer, Progress
 from .llm import LLM
@@ -124,7 +125,12 @@ class Engine:
             self._live = live
 
     def _require(self) -> Live:
-        live = self._open()
+        try:
+            live = self._open()
+        except IndexMismatch:
+            if self._store.older_format() is None:
+                raise  # another model's index: not ours to replace
+            live = None  # an earlier reviewbot's index: ensure_index rebuilds it
         if live is None:
             self.ensure_index()
             live = self._open()

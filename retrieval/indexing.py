@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -60,9 +61,13 @@ class Indexer:
         self._running = threading.Lock()
 
     def ensure_index(self, on_progress: Progress | None = None) -> IndexReport | None:
-        """Build the index if there is none yet; returns the report when it built one."""
+        """Build the index if there is none yet, or rebuild one an earlier reviewbot wrote (it
+        is derived from the review files: a bot upgraded in place must not need a shell to
+        start); returns the report when it built one."""
         if self._store.exists():
-            return None
+            if self._store.older_format() is None:
+                return None
+            return self.index(on_progress=on_progress)
         report = self.index(on_progress=on_progress)
         return IndexReport(**{**report.__dict__, "built_first_time": True})
 
@@ -92,7 +97,9 @@ class Indexer:
         try:
             prev = self._store.current(model=MODEL_NAME, dim=MODEL_DIM)
         except (IndexMismatch, StoreError) as err:
-            log.warning("%s — rebuilding it from what is intact", err)
+            # The reindex is the repair: its advice to run one is dropped.
+            why = re.sub(r":? run `reviewbot index` to (?:rebuild|repair) it$", "", str(err))
+            log.warning("%s — rebuilding it from what is intact", why.rstrip(";"))
             prev = None
         reviews, rejected, stamps = self._load_corpus(prev)
         old = prev.reviews if prev else {}

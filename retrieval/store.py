@@ -126,6 +126,7 @@ def lock_wait_s() -> float:
 
 
 _REPAIR = "run `reviewbot index` to repair it"
+_SAID: set[str] = set()  # damage already logged by this process
 
 
 def crash_point(name: str) -> None:
@@ -236,6 +237,16 @@ class IndexStore:
     # -- reading -------------------------------------------------------------------------------
     def exists(self) -> bool:
         return (self.root / _CURRENT).is_file()
+
+    def older_format(self) -> int | None:
+        """The format of an index written by an earlier reviewbot (None: current, or none, or
+        unreadable — which opening reports)."""
+        try:
+            head = self._head()
+        except StoreError:
+            return None
+        have = head.get("format") if isinstance(head, dict) else None
+        return have if isinstance(have, int) and have < FORMAT else None
 
     def _head(self) -> dict[str, Any] | None:
         try:
@@ -600,9 +611,14 @@ class IndexStore:
             try:
                 versions, _, _ = self.segment(meta.stem, dim=dim)
             except StoreError as err:
-                # Said during a reindex: the reindex is the repair, so not its advice.
+                # Said during a reindex: the reindex is the repair, so not its advice; and once
+                # per damage, though a reindex looks at the segments more than once.
                 why = str(err).removesuffix(f"; {_REPAIR}")
-                log.warning("%s: its reviews are embedded again", why)
+                if why not in _SAID:
+                    if len(_SAID) >= 1000:
+                        _SAID.clear()
+                    _SAID.add(why)
+                    log.warning("%s: its reviews are embedded again", why)
                 continue
             for key, v in versions.items():
                 found.setdefault(key, v)
