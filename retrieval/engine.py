@@ -72,7 +72,10 @@ class Engine:
         self._live: Live | None = None
         self._state = threading.Lock()  # guards _live / _embedder creation
         self._indexer = Indexer(
-            self.data_dir, self._store, lambda: self.embedder, on_built=self._built,
+            self.data_dir,
+            self._store,
+            lambda: self.embedder,
+            on_built=self._built,
             max_review_bytes=max_review_bytes,
         )
         self._pipeline = Pipeline(

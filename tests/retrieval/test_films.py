@@ -163,7 +163,7 @@ def test_a_critic_of_two_films_named_with_a_film_is_that_review(
     data = tmp_path / "reviews"
     shutil.copytree(FILMS, data)
     (data / "gbu-ann-lee.md").write_text(
-        "---\nid: gbu-ann-lee\nfilm: \"The Good, the Bad and the Ugly\"\nyear: 1966\n"
+        '---\nid: gbu-ann-lee\nfilm: "The Good, the Bad and the Ugly"\nyear: 1966\n'
         "critic: Ann Lee\noutlet: The Night Desk\n---\n\n"
         "Leone stretches the final standoff in the cemetery until the music does the shooting.\n"
         "Eli Wallach steals the film as Tuco, funny and desperate in the same breath.\n",
