@@ -13,7 +13,9 @@ catalogue.film_ids(film) -> set[str]     # reviews of films whose title contains
 from __future__ import annotations
 
 import difflib
+import functools
 
+from .describe import Bylines, bylines
 from .errors import UnknownCritic, UserError
 from .models import Review
 from .store import Snapshot
@@ -29,6 +31,11 @@ class Catalogue:
         ]
         self._names = [r.display_name for r in self._reviews] + [r.id for r in self._reviews]
         self._films = sorted({r.film for r in self._reviews})
+
+    @functools.cached_property
+    def bylines(self) -> Bylines:
+        """Critic and outlet names by first word, for critics named in a question."""
+        return bylines(self.snapshot.reviews)
 
     def critics(self) -> list[Review]:
         return list(self._reviews)

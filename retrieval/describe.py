@@ -1,7 +1,8 @@
 """Critics named by description: "the reviewer who gave it four stars", "the tutu much one", "the
 Film Stories critic", "the guy who hated the marketing", "in the 'total banger' review".
 
-    described(question, reviews, review_ids_with) -> Described | None
+    described(question, reviews, review_ids_with, names) -> Described | None
+    bylines(reviews) -> Bylines                    # critic/outlet names by first word
 
 The description is cut out of the question by its grammar ("the critic/reviewer/one/guy who …",
 "the … review(er)", "in the … review", "according to …") and matched against what is known of
@@ -122,30 +123,24 @@ def _meta_terms_of(*fields: str | None) -> frozenset[str]:
     return frozenset(terms(words))
 
 
-_NAMES: list[tuple[Mapping[str, Review], dict[str, list[tuple[str, list[str]]]]]] = []
+# First word of a critic or outlet name (case-folded) → [(the name, ids of its reviews)].
+Bylines = dict[str, list[tuple[str, list[str]]]]
 
 
-def _names_by_first_word(
-    reviews: Mapping[str, Review],
-) -> dict[str, list[tuple[str, list[str]]]]:
-    """First word (case-folded) → [(critic or outlet name, ids of its reviews)], for names of
-    four characters or more. Built once per reviews mapping (a generation's), so a question
-    looks up its own words instead of testing every review's byline."""
-    if _NAMES and _NAMES[0][0] is reviews:
-        return _NAMES[0][1]
-    small = len(reviews) <= 64  # a scope built for one question: not worth keeping
+def bylines(reviews: Mapping[str, Review]) -> Bylines:
+    """The critic and outlet names (four characters or more) of `reviews`, by first word: a
+    question looks up its own words instead of testing every review's byline. Built once per
+    generation (`Catalogue.bylines`)."""
     grouped: dict[str, list[str]] = {}
     for r in reviews.values():
         for name in dict.fromkeys((r.critic, r.outlet)):
             if name and len(name) >= 4:
                 grouped.setdefault(name, []).append(r.id)
-    index: dict[str, list[tuple[str, list[str]]]] = {}
+    index: Bylines = {}
     for name, rids in grouped.items():
         first = re.findall(r"\w+", name.casefold())
         if first:
             index.setdefault(first[0], []).append((name, rids))
-    if not small:
-        _NAMES[:] = [(reviews, index)]
     return index
 
 
@@ -158,21 +153,26 @@ def described(
     question: str,
     reviews: Mapping[str, Review],
     review_ids_with: Callable[[str], set[str]],
+    names: Bylines | None = None,
 ) -> Described | None:
-    """The one review `question` describes, or None (no description, or no clear winner).
+    """The one review of `reviews` that `question` describes, or None (no description, or no
+    clear winner).
 
-    `review_ids_with(term)` → ids of reviews whose text contains the stemmed term."""
+    `review_ids_with(term)` → ids of reviews whose text contains the stemmed term; `names`:
+    `bylines()` of all the generation's reviews (built here when not given)."""
     if len(reviews) < 2:
         return None
     # A critic or outlet named outright ("what did Film Stories think…"): one review only. A
     # name with several reviews in scope (a critic of many films) does not pick one of them.
     named: dict[str, tuple[Review, str]] = {}
-    by_first = _names_by_first_word(reviews)
+    by_first = names if names is not None else bylines(reviews)
     for word in dict.fromkeys(re.findall(r"\w+", question.casefold())):
         for name, rids in by_first.get(word, ()):
             m = _name_pattern(name).search(question)
-            if m:
-                for rid in rids:
+            if not m:
+                continue
+            for rid in rids:
+                if rid in reviews:  # in scope
                     named.setdefault(rid, (reviews[rid], m.group()))
     if len(named) == 1:
         r, text = next(iter(named.values()))

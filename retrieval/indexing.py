@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,7 +28,7 @@ from .corpus import DEFAULT_MAX_REVIEW_BYTES, load_corpus
 from .embeddings import MODEL_MAX_TOKENS, Embedder, WordPieceCounter
 from .errors import IndexMismatch, ReindexBusy, StoreError
 from .models import IndexReport, Rejected, Review
-from .store import IndexStore, NewVersion, Snapshot, version_key
+from .store import IndexStore, NewVersion, Snapshot, problem, version_key
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +96,7 @@ class Indexer:
         try:
             prev = self._store.current(model=MODEL_NAME, dim=MODEL_DIM)
         except (IndexMismatch, StoreError) as err:
-            # The reindex is the repair: its advice to run one is dropped.
-            why = re.sub(r":? run `reviewbot index` to (?:rebuild|repair) it$", "", str(err))
-            log.warning("%s — rebuilding it from what is intact", why.rstrip(";"))
+            log.warning("%s — rebuilding it from what is intact", problem(err))
             prev = None
         reviews, rejected, stamps = self._load_corpus(prev)
         old = prev.reviews if prev else {}

@@ -134,7 +134,7 @@ class Pipeline:
         if not critic:
             # Among the reviews in scope: "what did Ann Lee think of Heat?" is her Heat review.
             pool = snap.reviews if scope is None else {i: snap.reviews[i] for i in scope}
-            found = described(asked, pool, searcher.review_ids_with)
+            found = described(asked, pool, searcher.review_ids_with, live.catalogue.bylines)
             if found is not None:
                 scope = {found.review.id}
                 asked = found.strip_from(asked)

@@ -156,12 +156,10 @@ class Searcher:
         words = terms(name)
         if not words:
             return None
-        found: np.ndarray | None = None
-        for word in words:
-            codes = np.unique(self._review_codes[self.lexical.rows_with(word)])
-            found = codes if found is None else np.intersect1d(found, codes, assume_unique=True)
-        assert found is not None
-        return {self._review_ids[c] for c in found.tolist()}
+        found = self.review_ids_with(words[0])
+        for word in words[1:]:
+            found &= self.review_ids_with(word)
+        return found
 
     @functools.cached_property
     def _review_ids(self) -> list[str]:

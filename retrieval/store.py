@@ -60,6 +60,7 @@ import io
 import json
 import logging
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -96,7 +97,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GenerationView", "IndexStore", "NewVersion", "Rows", "SentenceRef", "Snapshot", "Version",
-    "version_key",
+    "problem", "version_key",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,15 @@ def lock_wait_s() -> float:
 
 
 _REPAIR = "run `reviewbot index` to repair it"
+_ADVICE = re.compile(r"[;:] run `reviewbot index` to (?:repair|rebuild) it$")
+
+
+def problem(err: Exception) -> str:
+    """What `err` found wrong with the index, without its advice to run `reviewbot index`: said
+    during a reindex, which is the repair."""
+    return _ADVICE.sub("", str(err))
+
+
 _SAID: set[str] = set()  # damage already logged by this process
 
 
@@ -613,7 +623,7 @@ class IndexStore:
             except StoreError as err:
                 # Said during a reindex: the reindex is the repair, so not its advice; and once
                 # per damage, though a reindex looks at the segments more than once.
-                why = str(err).removesuffix(f"; {_REPAIR}")
+                why = problem(err)
                 if why not in _SAID:
                     if len(_SAID) >= 1000:
                         _SAID.clear()
