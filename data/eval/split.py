@@ -10,6 +10,12 @@ with a `type` added here, since the dev set was tuned on already.
 
 The split was decided before anyone tuned on it; change the seed or the rule and the holdout
 is no longer held out.
+
+Session 4 added two sets, each written by someone who read only the five reviews (no code, no
+other questions), before the sentence model was fitted:
+- `more_tune.jsonl` (74 questions, ids `t2-…`) joins `tune` whole: it is what the sentence
+  model (retrieval/ranker.py) is fitted on together with the rest of `tune`;
+- `fresh_holdout.jsonl` (58 questions) joins `holdout` whole; nobody who tunes has read it.
 """
 
 from __future__ import annotations
@@ -67,6 +73,8 @@ def render(rows: list[dict]) -> str:
 
 def outputs() -> dict[Path, str]:
     tune, holdout = split(read_jsonl(HERE / "questions.jsonl"))
+    tune += read_jsonl(HERE / "more_tune.jsonl")
+    holdout += read_jsonl(HERE / "fresh_holdout.jsonl")
     return {HERE / "tune.jsonl": render(dev_rows() + tune), HERE / "holdout.jsonl": render(holdout)}
 
 
