@@ -30,6 +30,7 @@ import threading
 from pathlib import Path
 
 from .catalogue import Catalogue
+from .chunking import CHUNKING
 from .defaults import MAX_QUESTION_CHARS, MAX_REVIEW_BYTES, MODEL_DIR, K
 from .embeddings import Embedder
 from .errors import IndexMismatch
@@ -37,7 +38,7 @@ from .films import Film, scoping_films
 from .indexing import Indexer, Progress
 from .llm import LLM
 from .models import Answer, IndexReport, Review
-from .pipeline import Live, OnDelta, Pipeline
+from .pipeline import Asked, Live, OnDelta, Pipeline
 from .search import Searcher
 from .store import IndexStore, Snapshot
 
@@ -134,6 +135,8 @@ class Engine:
             if self._store.older_format() is None:
                 raise  # another model's index: not ours to replace
             live = None  # an earlier reviewbot's index: ensure_index rebuilds it
+        if live is not None and live.snapshot.chunking != CHUNKING:
+            live = None  # passages cut by an earlier reviewbot: ensure_index re-cuts them
         if live is None:
             self.ensure_index()
             live = self._open()
@@ -190,6 +193,12 @@ class Engine:
     def complete_critics(self, prefix: str, limit: int = 25) -> list[Review]:
         live = self._open()
         return live.catalogue.complete(prefix, limit) if live else []
+
+    def prepared(self, question: str) -> tuple[Live, Asked]:
+        """The current index and `question` made ready to search, as `ask` makes it (for
+        fitting the sentence model: bench/train_ranker.py)."""
+        live = self._require()
+        return live, self._pipeline.prepare(live, question)
 
     def check_question(self, question: str) -> str:
         return self._pipeline.check_question(question)

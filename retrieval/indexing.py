@@ -60,11 +60,12 @@ class Indexer:
         self._running = threading.Lock()
 
     def ensure_index(self, on_progress: Progress | None = None) -> IndexReport | None:
-        """Build the index if there is none yet, or rebuild one an earlier reviewbot wrote (it
-        is derived from the review files: a bot upgraded in place must not need a shell to
-        start); returns the report when it built one."""
+        """Build the index if there is none yet, or rebuild one an earlier reviewbot wrote (an
+        older format or passages cut another way: it is derived from the review files, and a
+        bot upgraded in place must not need a shell to start); returns the report when it
+        built one."""
         if self._store.exists():
-            if self._store.older_format() is None:
+            if self._store.older_format() is None and self._store.chunking() in (None, CHUNKING):
                 return None
             return self.index(on_progress=on_progress)
         report = self.index(on_progress=on_progress)

@@ -258,6 +258,16 @@ class IndexStore:
         have = head.get("format") if isinstance(head, dict) else None
         return have if isinstance(have, int) and have < FORMAT else None
 
+    def chunking(self) -> str | None:
+        """How the live generation cut reviews into passages (None: no readable index)."""
+        try:
+            head = self._head()
+            if head is None:
+                return None
+            return str(self._manifest(head["generation"]).get("chunking", ""))
+        except StoreError:
+            return None
+
     def _head(self) -> dict[str, Any] | None:
         try:
             head = json.loads((self.root / _CURRENT).read_text("utf-8"))
