@@ -34,7 +34,7 @@ from .films import Film, names_film, scoping_films, with_films, without_films
 from .llm import LLM
 from .llm.prompting import NO_PASSAGES_TEXT, StreamFilter, cut_reply, strip_not_found
 from .models import Answer, Part, Review, ScoredPassage
-from .query import analyse
+from .query import Query, analyse
 from .search import Searcher
 from .store import Snapshot
 
@@ -53,12 +53,25 @@ class Live:
     catalogue: Catalogue
 
 
+@dataclass(frozen=True)
+class Asked:
+    """A question made ready to search (`Pipeline.prepare`)."""
+
+    question: str  # validated, whitespace folded
+    scope: set[str] | None  # the review ids to search, or None for all
+    query: Query
+    qvec: np.ndarray
+    note: str  # "Answering from X's review." when a described critic set the scope
+    shown: list[Film]  # the films named as the scope, to say so in the answer
+    missing: list[str]  # names in the question that no review in scope uses
+    uncovered: bool  # every name the question has is missing
+    embed_ms: float
+
+
 # What a critic's overall verdict sounds like; pulled into the question's vector when it asks for
 # verdicts without a topic ("was it worth it?"). Tuned on data/eval/tune.jsonl.
 VERDICT = "Overall, the film is worth seeing and I recommend it, or it is a disappointment."
 VERDICT_PULL = 1.0
-# Each share of the question's words that no review uses raises the bar for an answer by this.
-UNMATCHED_FLOOR = 0.1
 
 
 def _no_mention(names: Sequence[str]) -> str:
@@ -113,58 +126,23 @@ class Pipeline:
         k = k or self.default_k
         if k < 1:
             raise UserError(f"-k must be at least 1, not {k}")
+        asked = self.prepare(live, question, critic=critic, film=film)
+        question = asked.question
+        query, scope, missing, uncovered = asked.query, asked.scope, asked.missing, asked.uncovered
+        note, shown = asked.note, asked.shown
         snap, searcher = live.snapshot, live.searcher
-
-        # Scope: the critic asked for, the film, or a critic described in the question ("the
-        # reviewer who gave it four stars"); then what the question asks (query.py).
-        scope: set[str] | None = None
-        if critic:
-            scope = {live.catalogue.find_review(critic).id}
-        if film:
-            film_ids = live.catalogue.film_ids(film)
-            scope = film_ids if scope is None else scope & film_ids
-        named: list[Film] = []  # the films the question names, when they set the scope
-        if not critic and not film:
-            named = scoping_films(question, snap.films)
-            if named:
-                scope = {i for f in named for i in f.review_ids}
-        asked, note = question, ""
-        if named:
-            asked = without_films(question, named)
-        if not critic:
-            # Among the reviews in scope: "what did Ann Lee think of Heat?" is her Heat review.
-            pool = snap.reviews if scope is None else {i: snap.reviews[i] for i in scope}
-            found = described(asked, pool, searcher.review_ids_with, live.catalogue.bylines)
-            if found is not None:
-                scope = {found.review.id}
-                asked = found.strip_from(asked)
-                note = f"Answering from {found.review.display_name}'s review."
-        shown = [] if note else named  # the critic's note says more than the film's
         in_scope = set(scope if scope is not None else snap.reviews)
-        query = analyse(asked, searcher.lexical.has, searcher.vocabulary)
-        missing = []
-        for name in query.names:
-            naming = searcher.reviews_naming(name)
-            if naming is not None and not naming & in_scope and not names_film(name, named):
-                missing.append(name)
-        uncovered = bool(query.names) and len(missing) == len(query.names)
-
-        t1 = self._clock()
-        qvec = self._embedder().embed_query(query.search_text)
-        if query.generic and query.intent in ("verdict", "comparison"):
-            # "Was it worth it?", "who was the most positive?": each critic's overall verdict.
-            qvec = qvec + VERDICT_PULL * self._verdict_vector()
-            qvec = (qvec / (np.linalg.norm(qvec) + 1e-9)).astype(np.float32)
         t2 = self._clock()
-        hits = searcher.search(query.search_text, qvec, k=k, review_ids=scope, intent=query.intent)
+        hits = searcher.search(
+            query.search_text, asked.qvec, k=k, review_ids=scope, intent=query.intent,
+            unmatched=query.unmatched, generic=query.generic,
+        )  # fmt: skip
         t3 = self._clock()
-        timings = {"embed_ms": (t2 - t1) * 1e3, "search_ms": (t3 - t2) * 1e3}
+        timings = {"embed_ms": asked.embed_ms, "search_ms": (t3 - t2) * 1e3}
         scored = tuple(h.scored() for h in hits)
         numbered = [h.passage for h in hits]
-        if scope is not None and len(scope) == 1:
-            floor = extractive.SCOPED_FLOOR  # one critic asked about: their closest words
-        else:
-            floor = extractive.FLOOR + UNMATCHED_FLOOR * query.unmatched
+        # One critic asked about: their closest words answer; else the model's answer bar.
+        floor = extractive.SCOPED_FLOOR if scope is not None and len(scope) == 1 else None
 
         def not_covered(fallback: str | None = None) -> Answer:
             """found=False: say so plainly; offer the closest sentences only if related (and,
@@ -209,6 +187,61 @@ class Pipeline:
             return not_covered(fallback)
         answer = self._answer(question, checked, True, scored, t0, timings, fallback)
         return with_films(answer, snap.films, snap.reviews, shown)
+
+    def prepare(
+        self,
+        live: Live,
+        question: str,
+        *,
+        critic: str | None = None,
+        film: str | None = None,
+    ) -> Asked:
+        """Validate, resolve the scope (critic, film, a critic described in the question),
+        analyse the question (query.py) and embed it: everything search needs."""
+        question = self.check_question(question)
+        snap, searcher = live.snapshot, live.searcher
+        # Scope: the critic asked for, the film, or a critic described in the question ("the
+        # reviewer who gave it four stars"); then what the question asks (query.py).
+        scope: set[str] | None = None
+        if critic:
+            scope = {live.catalogue.find_review(critic).id}
+        if film:
+            film_ids = live.catalogue.film_ids(film)
+            scope = film_ids if scope is None else scope & film_ids
+        named: list[Film] = []  # the films the question names, when they set the scope
+        if not critic and not film:
+            named = scoping_films(question, snap.films)
+            if named:
+                scope = {i for f in named for i in f.review_ids}
+        asked, note = question, ""
+        if named:
+            asked = without_films(question, named)
+        if not critic:
+            # Among the reviews in scope: "what did Ann Lee think of Heat?" is her Heat review.
+            pool = snap.reviews if scope is None else {i: snap.reviews[i] for i in scope}
+            found = described(asked, pool, searcher.review_ids_with, live.catalogue.bylines)
+            if found is not None:
+                scope = {found.review.id}
+                asked = found.strip_from(asked)
+                note = f"Answering from {found.review.display_name}'s review."
+        shown = [] if note else named  # the critic's note says more than the film's
+        in_scope = set(scope if scope is not None else snap.reviews)
+        query = analyse(asked, searcher.lexical.has, searcher.vocabulary)
+        missing = []
+        for name in query.names:
+            naming = searcher.reviews_naming(name)
+            if naming is not None and not naming & in_scope and not names_film(name, named):
+                missing.append(name)
+        uncovered = bool(query.names) and len(missing) == len(query.names)
+
+        t1 = self._clock()
+        qvec = self._embedder().embed_query(query.search_text)
+        if query.generic and query.intent in ("verdict", "comparison"):
+            # "Was it worth it?", "who was the most positive?": each critic's overall verdict.
+            qvec = qvec + VERDICT_PULL * self._verdict_vector()
+            qvec = (qvec / (np.linalg.norm(qvec) + 1e-9)).astype(np.float32)
+        embed_ms = (self._clock() - t1) * 1e3
+        return Asked(question, scope, query, qvec, note, shown, missing, uncovered, embed_ms)
 
     def _verdict_vector(self) -> np.ndarray:
         if self._verdict is None:

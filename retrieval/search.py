@@ -2,12 +2,11 @@
 
 1. Candidates: the passages closest to the question in Chroma (numpy over the rows of a filtered
    slice) and the best BM25 passages, `POOL` each.
-2. Every sentence of a candidate is scored: cosine to the question (stored sentence vectors)
-   + the IDF-weighted share of the question's terms it contains + how strongly it judges
-   (stance.py; more when the question asks for a verdict or a comparison), minus a little for
-   sentences that cannot be a critic's view on their own (questions, "Rating: 4 out of 5."
-   unless ratings were asked about, fragments).
-3. A passage ranks by its best sentence; picking is greedy and a sentence counts once, so the
+2. Every sentence of a candidate gets measured features (cosine to the question, the passage's
+   and its neighbours' cosines, IDF-weighted term coverage, how strongly it judges (stance.py),
+   position, bare questions and "Rating:" lines, the question's intent...) and a fitted model
+   (ranker.py) turns them into the probability that it answers the question.
+3. A passage ranks by the log-odds of its best sentence plus its own cosine; picking is greedy and a sentence counts once, so the
    overlapping neighbour of a chosen passage must bring a new good sentence to be chosen too.
    There is no per-review quota: a review that does not address the question is not dragged in.
 """
@@ -25,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from . import stance
+from . import ranker, stance
 from .lexical import _QUERY_STOP, terms
 from .models import Passage, ScoredPassage
 from .store import Snapshot
@@ -33,35 +32,28 @@ from .store import Snapshot
 log = logging.getLogger(__name__)
 
 POOL = 48  # candidates taken from each ranking
-# Sentence score = cosine + LEXICAL × term coverage + STANCE[intent] × judgement strength + ...
-LEXICAL = 0.35
-STANCE = {"topic": 0.08, "verdict": 0.2, "comparison": 0.2, "rating": 0.0}
 QUESTION_PENALTY = 0.15  # "Is it better than most movies?" is not a view on its own
-RATING_LINE = 0.3  # "Rating: 4 out of 5.": a bonus when ratings were asked about, else a penalty
 SHORT_PENALTY = 0.1  # fewer than SHORT_WORDS words
 SHORT_WORDS = 5
 SENTENCE_CACHE = 20_000  # sentences whose terms and stance a Searcher keeps (~25 MB at most)
 _SURFACE = re.compile(r"[a-z][a-z-]{3,}")
 # A sentence that leans on the one before ("His appearances are shoehorned.") is about what that
-# one is about: it takes CARRY of the gap up to its predecessor's score.
-CARRY = 0.5
+# one is about: the model sees the previous sentence's cosine for such sentences.
 _LEANS = re.compile(
     r"^[\"“‘(]*(?:he|she|it|they|his|her|its|their|him|them|this|that|these|those|but|and|yet|"
     r"still|so|also|even|sure|instead|however|though|which|then)\b",
     re.IGNORECASE,
 )
-# Verdicts sit at the ends of a review: for verdict questions, sentences in the first or last
-# EDGE share of their review get POSITION more.
-EDGE = 0.15
-POSITION = 0.08
-# The passage's own cosine, weighted: of two passages with equally good best sentences, the one
-# more about the question overall ranks first (tune: evidence recall 0.73 → 0.76 from 0.1).
-PASSAGE_WEIGHT = 0.5
+# The passage's own cosine, weighted: of two passages with equally likely best sentences, the one
+# more about the question overall ranks first.
+PASSAGE_WEIGHT = 2.0
 # Each passage already taken from a review lowers that review's next one by this: a mild
 # spread, so the passages handed on (to the LLM, or quoted) are not all one critic's when
 # others speak to the question too. Not a quota: a clearly better passage still wins.
-SPREAD = 0.05
-ROUND_ROBIN_FLOOR = 0.3  # verdict/comparison: a review whose best passage ranks under this is out
+SPREAD = 0.5
+# verdict/comparison: a review whose best sentence is less likely than this to answer is out.
+ROUND_ROBIN_FLOOR = 0.0
+_INTENTS = ("topic", "verdict", "comparison", "rating")
 _RATING = re.compile(r"\b\d(?:\.\d)?\s*(?:/|out of)\s*(?:4|5|10)\b|\b\d(?:\.\d)?\s*stars?\b", re.I)
 
 
@@ -92,14 +84,23 @@ class _Features:
     stance: float  # stance.strength
     penalty: float  # rhetorical question, too short
     rating_line: bool  # "Rating: 4 out of 5."
+    words: int
+    leans: bool  # opens with a word that leans on the sentence before (_LEANS)
 
 
 class Searcher:
     """Searches one index generation; immutable, so it can be swapped whole after a reindex."""
 
-    def __init__(self, snapshot: Snapshot, open_collection: Callable[[], Any]) -> None:
-        """`open_collection()` returns the generation's Chroma collection; called on first need."""
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        open_collection: Callable[[], Any],
+        model: ranker.Ranker | None = None,
+    ) -> None:
+        """`open_collection()` returns the generation's Chroma collection; called on first need.
+        `model` scores sentences (default: the shipped `ranker.json`)."""
         self.snapshot = snapshot
+        self._model = model
         self._open_collection = open_collection
         self._collection: Any = None
         self._lock = threading.Lock()
@@ -190,53 +191,99 @@ class Searcher:
         n = len(self.snapshot.passages)
         return math.log(1.0 + n / (1.0 + len(self.lexical.rows_with(term))))
 
-    def score_sentences(
-        self, text: str, qvec: np.ndarray, rows: list[int], intent: str = "topic"
-    ) -> dict[int, float]:
-        """Sentence row → score for every sentence of the passages `rows` (see module doc)."""
+    def sentence_features(
+        self,
+        text: str,
+        qvec: np.ndarray,
+        rows: list[int],
+        *,
+        intent: str = "topic",
+        unmatched: float = 0.0,
+        generic: bool = False,
+        passage_cosine: dict[int, float] | None = None,
+    ) -> tuple[list[int], np.ndarray]:
+        """(sentence rows, feature matrix in `ranker.FEATURES` order) for every sentence of the
+        passages `rows`; the one definition the model is fitted on and applied to."""
         snap = self.snapshot
         idx = sorted({j for r in rows for j in range(*snap.passage_sentences[r])})
         if not idx:
-            return {}
-        cos = np.asarray(snap.sentence_vectors[np.asarray(idx)] @ qvec, dtype=np.float32)
+            return [], np.zeros((0, len(ranker.FEATURES)), dtype=np.float32)
+        # Each sentence with its neighbours, so "previous"/"next" need no second pass.
+        near = sorted({i for j in idx for i in (j - 1, j, j + 1) if 0 <= i < len(snap.sentences)})
+        cos_near = dict(zip(near, np.asarray(snap.sentence_vectors[np.asarray(near)] @ qvec,
+                                             dtype=np.float32).tolist(), strict=True))  # fmt: skip
+        if passage_cosine is None:
+            sims = np.asarray(snap.vectors[np.asarray(rows)] @ qvec, dtype=np.float32)
+            passage_cosine = dict(zip(rows, sims.tolist(), strict=True))
+        holding: dict[int, float] = {}
+        for r in rows:
+            for j in range(*snap.passage_sentences[r]):
+                holding[j] = max(holding.get(j, -1.0), passage_cosine[r])
         qterms = [t for t in dict.fromkeys(terms(text)) if t not in _QUERY_STOP]
         weights = {t: self._idf(t) for t in qterms}
         total = sum(weights.values()) or 1.0
-        stance_w = STANCE.get(intent, STANCE["topic"])
-        out: dict[int, float] = {}
-        for j, c in zip(idx, cos, strict=True):
+        review_of = [snap.sentences[j].review_id for j in idx]
+        best: dict[str, float] = {}
+        for j, rid in zip(idx, review_of, strict=True):
+            best[rid] = max(best.get(rid, -1.0), cos_near[j])
+        kind = [1.0 if intent == k else 0.0 for k in _INTENTS]
+        spans: dict[str, tuple[int, int]] = {}
+        judged = kind[1] + kind[2]
+        out = np.zeros((len(idx), len(ranker.FEATURES)), dtype=np.float32)
+        for n, (j, rid) in enumerate(zip(idx, review_of, strict=True)):
             f = self._sentence(j)
-            score = float(c) + LEXICAL * sum(w for t, w in weights.items() if t in f.terms) / total
-            score += stance_w * f.stance - f.penalty
-            if f.rating_line:
-                score += RATING_LINE if intent == "rating" else -RATING_LINE
-            out[j] = score
-        for j in idx:  # in text order, so a carried score can carry on
-            prev = out.get(j - 1)
-            if (
-                prev is not None
-                and prev > out[j]
-                and snap.sentences[j - 1].review_id == snap.sentences[j].review_id
-                and _LEANS.match(snap.sentence_text(j))
-            ):
-                out[j] += CARRY * (prev - out[j])
-        if intent in ("verdict", "comparison"):
-            for j in idx:
-                first, last = self.review_span(snap.sentences[j].review_id)
-                at = (j - first) / max(1, last - first - 1)
-                if at <= EDGE or at >= 1 - EDGE:
-                    out[j] += POSITION
-        return out
+            if rid not in spans:
+                spans[rid] = self.review_span(rid)
+            first, last = spans[rid]
+            at = (j - first) / max(1, last - first - 1)
+            edge = min(at, 1.0 - at)
+            prev = cos_near.get(j - 1, 0.0) if j > first else 0.0
+            nxt = cos_near.get(j + 1, 0.0) if j + 1 < last else 0.0
+            matched = [t for t in qterms if t in f.terms]
+            out[n] = (
+                cos_near[j], holding[j], sum(weights[t] for t in matched) / total,
+                min(len(matched), 3), f.stance, f.penalty, float(f.rating_line),
+                float(f.rating_line) * kind[3], edge,
+                f.words / 30.0, prev, nxt, prev if f.leans else 0.0, best[rid],
+                cos_near[j] - best[rid], unmatched, float(generic), *kind,
+                f.stance * kind[1], f.stance * kind[2], edge * judged,
+            )  # fmt: skip
+        return idx, out
+
+    def score_sentences(
+        self,
+        text: str,
+        qvec: np.ndarray,
+        rows: list[int],
+        intent: str = "topic",
+        *,
+        unmatched: float = 0.0,
+        generic: bool = False,
+        passage_cosine: dict[int, float] | None = None,
+    ) -> dict[int, float]:
+        """Sentence row → the probability that it answers the question (ranker.py), for every
+        sentence of the passages `rows`."""
+        idx, features = self.sentence_features(
+            text, qvec, rows, intent=intent, unmatched=unmatched, generic=generic,
+            passage_cosine=passage_cosine,
+        )  # fmt: skip
+        if not idx:
+            return {}
+        model = self._model or ranker.default()
+        return dict(zip(idx, model.probability(features).tolist(), strict=True))
 
     def _sentence_features(self, j: int) -> _Features:
         sentence = self.snapshot.sentence_text(j)
+        words = len(sentence.split())
         penalty = QUESTION_PENALTY if sentence.rstrip(' "”’)').endswith("?") else 0.0
-        penalty += SHORT_PENALTY if len(sentence.split()) < SHORT_WORDS else 0.0
+        penalty += SHORT_PENALTY if words < SHORT_WORDS else 0.0
         return _Features(
             frozenset(terms(sentence)),
             stance.strength(sentence),
             penalty,
             bool(_RATING.search(sentence)),
+            words,
+            bool(_LEANS.match(sentence)),
         )
 
     def review_span(self, review_id: str) -> tuple[int, int]:
@@ -250,6 +297,24 @@ class Searcher:
         codes = np.unique(self._review_codes[self.lexical.rows_with(term)])
         return {self._review_ids[c] for c in codes.tolist()}
 
+    def candidates(
+        self, question: str, qvec: np.ndarray, rows: np.ndarray | None
+    ) -> tuple[dict[int, float], np.ndarray]:
+        """(row → cosine for the POOL closest passages and the POOL best BM25 passages, every
+        passage's BM25 score), within `rows` when filtering."""
+        dense = self._dense(qvec, rows, POOL)
+        mask = None
+        if rows is not None:
+            mask = np.zeros(len(self.snapshot.passages), dtype=np.float32)
+            mask[rows] = 1.0
+        lex = self.lexical.scores(question, mask)
+        lex_top = [int(i) for i in _top(lex, POOL) if lex[i] > 0]
+        missing = [r for r in lex_top if r not in dense]
+        if missing:
+            sims = np.asarray(self.snapshot.vectors[np.asarray(missing)] @ qvec)
+            dense.update({r: float(s) for r, s in zip(missing, sims, strict=True)})
+        return dense, lex
+
     def search(
         self,
         question: str,
@@ -258,30 +323,26 @@ class Searcher:
         k: int,
         review_ids: Collection[str] | None = None,
         intent: str = "topic",
+        unmatched: float = 0.0,
+        generic: bool = False,
     ) -> list[Hit]:
         """The `k` best passages for `question`, best first (see the module doc)."""
         passages = self.snapshot.passages
         rows = self.rows_for(review_ids) if review_ids is not None else None
         if rows is not None and not len(rows):
             return []
-        dense = self._dense(qvec, rows, POOL)
-        mask = None
-        if rows is not None:
-            mask = np.zeros(len(passages), dtype=np.float32)
-            mask[rows] = 1.0
-        lex = self.lexical.scores(question, mask)
-        lex_top = [int(i) for i in _top(lex, POOL) if lex[i] > 0]
-        missing = [r for r in lex_top if r not in dense]
-        if missing:
-            sims = np.asarray(self.snapshot.vectors[np.asarray(missing)] @ qvec)
-            dense.update({r: float(s) for r, s in zip(missing, sims, strict=True)})
+        dense, lex = self.candidates(question, qvec, rows)
         cands = list(dense)
-        sentence_scores = self.score_sentences(question, qvec, cands, intent)
+        sentence_scores = self.score_sentences(
+            question, qvec, cands, intent, unmatched=unmatched, generic=generic,
+            passage_cosine=dense,
+        )  # fmt: skip
         spans = {r: range(*self.snapshot.passage_sentences[r]) for r in cands}
 
         def rank(r: int, covered: set[int]) -> float:
-            fresh = [sentence_scores[j] for j in spans[r] if j not in covered]
-            return max(fresh, default=-1.0) + PASSAGE_WEIGHT * dense[r]
+            # Log-odds of the best sentence not already handed on, plus the passage's cosine.
+            fresh = max((sentence_scores[j] for j in spans[r] if j not in covered), default=0.0)
+            return math.log(max(fresh, 1e-6)) + PASSAGE_WEIGHT * dense[r]
 
         def hit(r: int, score: float) -> Hit:
             return Hit(passages[r], score, dense[r], float(lex[r]),
@@ -297,7 +358,11 @@ class Searcher:
             by_review: dict[str, list[int]] = {}
             for r in sorted(pool, key=lambda r: (-rank(r, set()), r)):
                 by_review.setdefault(passages[r].review_id, []).append(r)
-            queues = [rs for rs in by_review.values() if rank(rs[0], set()) >= ROUND_ROBIN_FLOOR]
+            queues = [
+                rs
+                for rs in by_review.values()
+                if max(sentence_scores[j] for j in spans[rs[0]]) >= ROUND_ROBIN_FLOOR
+            ]
             while queues and len(chosen) < k:
                 for rs in list(queues):
                     if len(chosen) >= k:

@@ -37,17 +37,22 @@ class Sentence:
     score: float = 0.0
 
 
-# A sentence must score at least FLOOR (search.py's sentence score) to be quoted as answering the
-# question, and be within MARGIN of the best one; a review none of whose sentences qualifies is
-# left out of the answer rather than padded in. Tuned on data/eval/tune.jsonl only.
-FLOOR = 0.55
-MARGIN = 0.35
-SECOND_MARGIN = 0.05  # a review's second quote must be this close to its first
+# Search gives each sentence the probability that it answers the question (ranker.py). The
+# question is answered when its best sentence reaches FLOOR; each quote must reach QUOTE and
+# RATIO × the best; a review none of whose sentences qualifies is left out of the answer rather
+# than padded in. Chosen on data/eval/tune.jsonl only.
+FLOOR = 0.08
+QUOTE = 0.3
+RATIO = 0.5
+SECOND_RATIO = 0.8  # a review's second quote must be this likely relative to its first
 MAX_QUOTES = 6
 PER_REVIEW = 2
-SCOPED_FLOOR = 0.35  # when the question is about one review, its best sentences are the answer
-STANCE_MARGIN = 0.25  # verdict/comparison answers quote each critic whose best is this close
-RELATED = 0.45  # a refusal offers sentences scoring at least this as "the closest passages"
+SCOPED_FLOOR = 0.02  # when the question is about one review, its best sentences are the answer
+# Verdict/comparison answers quote each critic whose best sentence reaches this share of the
+# best one (and QUOTE_STANCE): the question asks for every critic's stance.
+STANCE_RATIO = 0.3
+QUOTE_STANCE = 0.15
+RELATED = 0.02  # a refusal offers sentences at least this likely as "the closest passages"
 
 
 def _quotable(text: str) -> bool:
@@ -95,14 +100,18 @@ def pick_quotes(
     *,
     per_review: int | None = None,
     floor: float | None = None,
-    margin: float | None = None,
+    quote: float | None = None,
+    ratio: float | None = None,
 ) -> list[Sentence]:
-    """The sentences that answer: above the floor and near the best; at most `per_review` per
-    review, grouped by review (best review first), each group in text order."""
+    """The sentences that answer: none unless the best reaches `floor`; then the best and those
+    reaching `quote` and `ratio` × the best; at most `per_review` per review, grouped by review
+    (best review first), each group in text order."""
     if not scored:
         return []
     top = max(s.score for s in scored)
-    cut = max(FLOOR if floor is None else floor, top - (MARGIN if margin is None else margin))
+    if top < (FLOOR if floor is None else floor):
+        return []
+    cut = min(top, max(QUOTE if quote is None else quote, top * (RATIO if ratio is None else ratio)))
     per_review = PER_REVIEW if per_review is None else per_review
     by_review: dict[str, list[Sentence]] = {}
     count = 0
@@ -110,7 +119,7 @@ def pick_quotes(
         if s.score < cut or count >= MAX_QUOTES:
             break
         picks = by_review.setdefault(s.review_id, [])
-        if len(picks) < per_review and (not picks or s.score >= picks[0].score - SECOND_MARGIN):
+        if len(picks) < per_review and (not picks or s.score >= picks[0].score * SECOND_RATIO):
             picks.append(s)
             count += 1
     ranked = sorted((ps for ps in by_review.values() if ps), key=lambda ps: -ps[0].score)
@@ -155,9 +164,13 @@ def lead_in(quoted: int, in_scope: int) -> str:
     return f"{quoted} of {in_scope} reviews speak to this:"
 
 
-def closest_sentences(hits: Sequence[Hit], snap: Snapshot, below: float, n: int = 2) -> list[Part]:
-    """Up to `n` sentences of the retrieved passages scoring under `below` (they did not answer)
-    but at least RELATED, best first: offered with a refusal, never the answer it refused."""
+def closest_sentences(
+    hits: Sequence[Hit], snap: Snapshot, below: float | None = None, n: int = 2
+) -> list[Part]:
+    """Up to `n` sentences of the retrieved passages scoring under `below` (default FLOOR: they
+    did not answer) but at least RELATED, best first: offered with a refusal, never the answer
+    it refused."""
+    below = FLOOR if below is None else below
     picked = [s for s in scored_sentences(hits, snap) if RELATED <= s.score < below][:n]
     return quote_parts(picked, snap.reviews, _passage_numbers(hits, snap))
 
@@ -175,7 +188,9 @@ def answer_question(
     sentence answers the question. Verdicts and comparisons quote each critic's best sentence."""
     scored = scored_sentences(hits, snap)
     if intent in ("comparison", "verdict"):
-        picked = pick_quotes(scored, per_review=1, margin=STANCE_MARGIN, floor=floor)
+        picked = pick_quotes(
+            scored, per_review=1, floor=floor, quote=QUOTE_STANCE, ratio=STANCE_RATIO
+        )
     else:
         picked = pick_quotes(scored, floor=floor)
     if not picked:

@@ -94,7 +94,7 @@ async def test_ask_naming_no_film_answers_across_films_with_each_sources_film(
     films: Harness,
 ) -> None:
     """/ask with no film named: no scope note; the sources come from several films, each named."""
-    question = "What did critics say about the three hours running time?"
+    question = "Is the three hour length a problem?"
     requests = await films.interact(command("ask", question=question))
     [first, *_] = embeds_of(requests)
     assert "Answering from" not in first["description"]

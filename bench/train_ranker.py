@@ -1,0 +1,129 @@
+"""Fit the sentence model (retrieval/ranker.py) on the labelled tune questions.
+
+Every answerable tune question is prepared as `ask` prepares it (scope, analysis, embedding),
+its candidate passages are found as search finds them, and each of their sentences becomes a
+row of `ranker.FEATURES`; it is a positive when it overlaps a labelled evidence phrase of its
+review (`evaluation.on_evidence`, the metric's own definition). scikit-learn's logistic
+regression (L2, C=1) is fitted on standardised features and the scaling is folded into the
+weights written to retrieval/ranker.json. Only `tune` is used; `holdout` stays held out.
+
+    python -m bench.train_ranker                 # refit and write retrieval/ranker.json
+    python -m bench.train_ranker --cv            # 10-fold (by question) precision of the top
+                                                 # sentence, fitted model vs. cosine alone
+    python -m bench.train_ranker --check         # exit 1 when a refit differs from the file
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from retrieval import ranker
+from retrieval.engine import Engine
+from retrieval.evaluation import load_questions, on_evidence
+
+REPO = Path(__file__).resolve().parents[1]
+TUNE = REPO / "data" / "eval" / "tune.jsonl"
+C = 1.0
+TOLERANCE = 1e-3  # --check: largest weight difference accepted (solver round-off)
+
+
+def examples(engine: Engine, path: Path) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(question id, features, labels) for each answerable question of `path`."""
+    out = []
+    for q in load_questions(path):
+        if not q.answerable or not q.relevant:
+            continue
+        live, asked = engine.prepared(q.question)
+        searcher = live.searcher
+        rows = searcher.rows_for(asked.scope) if asked.scope is not None else None
+        dense, _ = searcher.candidates(asked.query.search_text, asked.qvec, rows)
+        idx, x = searcher.sentence_features(
+            asked.query.search_text, asked.qvec, list(dense), intent=asked.query.intent,
+            unmatched=asked.query.unmatched, generic=asked.query.generic, passage_cosine=dense,
+        )  # fmt: skip
+        snap = live.snapshot
+        y = np.array([
+            int(on_evidence(snap.sentence_text(j), q.relevant.get(snap.sentences[j].review_id, ())))
+            for j in idx
+        ])  # fmt: skip
+        out.append((q.id, x, y))
+    return out
+
+
+def fit(data: list[tuple[str, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, float]:
+    """(weights, bias) on the raw features."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.vstack([d[1] for d in data]).astype(np.float64)
+    y = np.concatenate([d[2] for d in data])
+    mu, sd = x.mean(axis=0), x.std(axis=0)
+    sd[sd == 0] = 1.0
+    model = LogisticRegression(C=C, max_iter=5000).fit((x - mu) / sd, y)
+    w = model.coef_[0] / sd
+    return w, float(model.intercept_[0] - (mu * w).sum())
+
+
+def cross_validate(data: list[tuple[str, np.ndarray, np.ndarray]], folds: int = 10) -> dict:
+    """Share of questions whose top sentence is on the evidence, fitted on the other folds."""
+    rng = np.random.RandomState(0)
+    order = rng.permutation(len(data))
+    model_top = cosine_top = 0
+    for f in range(folds):
+        test = set(order[f::folds].tolist())
+        w, b = fit([d for i, d in enumerate(data) if i not in test])
+        for i in test:
+            _, x, y = data[i]
+            model_top += int(y[int(np.argmax(x @ w + b))])
+            cosine_top += int(y[int(np.argmax(x[:, 0]))])
+    n = len(data)
+    return {"questions": n, "model_top_on_evidence": round(model_top / n, 3),
+            "cosine_top_on_evidence": round(cosine_top / n, 3)}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.train_ranker")
+    parser.add_argument("questions", nargs="?", type=Path, default=TUNE)
+    parser.add_argument("--cv", action="store_true")
+    parser.add_argument("--check", action="store_true")
+    parser.add_argument("--out", type=Path, default=ranker.MODEL_PATH)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = Engine(REPO / "data" / "reviews", Path(tmp) / "index",
+                        model_dir=REPO / ".reviewbot" / "models")  # fmt: skip
+        engine.index()
+        data = examples(engine, args.questions)
+    if args.cv:
+        print(json.dumps(cross_validate(data)))
+        return 0
+    w, b = fit(data)
+    if args.check:
+        shipped = ranker.Ranker.from_file(args.out)
+        diff = float(np.abs(shipped.weights - w).max())
+        ok = diff <= TOLERANCE and abs(shipped.bias - b) <= TOLERANCE
+        print(f"{args.out}: {'matches' if ok else 'differs from'} a refit (max |Δw| {diff:.2g})")
+        return 0 if ok else 1
+    rel = args.questions.resolve()
+    out = {
+        "features": list(ranker.FEATURES),
+        "weights": {n: round(float(v), 6) for n, v in zip(ranker.FEATURES, w, strict=True)},
+        "bias": round(b, 6),
+        "fitted_on": str(rel.relative_to(REPO)) if rel.is_relative_to(REPO) else str(rel),
+        "questions": len(data),
+        "sentences": int(sum(len(d[2]) for d in data)),
+        "positives": int(sum(int(d[2].sum()) for d in data)),
+        "C": C,
+    }
+    args.out.write_text(json.dumps(out, indent=1) + "\n", "utf-8")
+    print(f"wrote {args.out}: {out['questions']} questions, {out['sentences']} sentences, "
+          f"{out['positives']} positives")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
