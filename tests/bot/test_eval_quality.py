@@ -35,6 +35,15 @@ HOLDOUT = ROOT / "data" / "eval" / "holdout.jsonl"
 K = 8
 
 ISSUE_BARS: dict[str, float] = {
+    "evidence_recall_min": 0.85,
+    "baseline_ratio_min": 1.5,
+    "off_review_max": 0.10,
+    "on_evidence_min": 0.60,
+    "refusal_rate_min": 1.0,
+    "false_refusals_max": 1,
+    "verbatim_rate_min": 1.0,
+}
+BARS: dict[str, float] = {
     "evidence_recall_min": 0.72,  # measured 0.740
     "baseline_ratio_min": 1.22,  # ours ÷ the naive baseline's (0.5845), same questions: 1.27
     "off_review_max": 0.16,  # measured 0.149
