@@ -125,8 +125,9 @@ def chunk_review(
 ) -> Chunks:
     """Pack sentences into passages of about `target` (never over `limit`) word-pieces.
 
-    With `overlap`, the next passage starts with the last sentence of the one before, so a sentence that leans on the one before ("For me his
-    inclusion was a thrill") is retrieved with its context.
+    With `overlap`, the next passage starts with the last sentence of the one before, so a
+    sentence that leans on the one before ("For me his inclusion was a thrill") is retrieved
+    with its context.
     """
     body = review.body
     units: list[Span] = []

@@ -149,7 +149,7 @@ class Pipeline:
             being under the bar, never the answer just refused)."""
             lead = _no_mention(missing) if uncovered else "No review covers that question."
             parts = [Part("text", lead)]
-            closest = extractive.closest_sentences(hits, snap, floor)
+            closest = extractive.closest_sentences(hits, snap, asked.qvec, floor)
             if closest:
                 parts += [Part("break"), Part("text", "The closest passages:"), *closest]
             checked = verify(parts, numbered, snap.reviews)

@@ -23,14 +23,14 @@ import numpy as np
 
 MODEL_PATH = Path(__file__).with_name("ranker.json")
 
-# The features, in the model's order (search.py `Searcher.sentence_features` builds the rows).
+# The features, in the model's order (features.py `matrix` builds the rows).
 FEATURES = (
     "cosine",  # sentence vector · question vector
     "passage_cosine",  # best cosine of a retrieved passage holding the sentence
     "lexical",  # IDF-weighted share of the question's terms the sentence contains
     "terms",  # how many of the question's terms it contains (at most 3)
     "stance",  # how strongly it judges (stance.py), 0..1
-    "penalty",  # a bare question or a fragment (search.py QUESTION_PENALTY / SHORT_PENALTY)
+    "penalty",  # a bare question or a fragment (features.py QUESTION_PENALTY / SHORT_PENALTY)
     "rating_line",  # "Rating: 4 out of 5."
     "rating_line_asked",  # a rating line when the question asks about ratings
     "edge",  # distance from the nearer end of its review, 0..0.5

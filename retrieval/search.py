@@ -2,12 +2,13 @@
 
 1. Candidates: the passages closest to the question in Chroma (numpy over the rows of a filtered
    slice) and the best BM25 passages, `POOL` each.
-2. Every sentence of a candidate gets measured features (cosine to the question, the passage's
-   and its neighbours' cosines, IDF-weighted term coverage, how strongly it judges (stance.py),
-   position, bare questions and "Rating:" lines, the question's intent...) and a fitted model
-   (ranker.py) turns them into the probability that it answers the question.
-3. A passage ranks by the log-odds of its best sentence plus its own cosine; picking is greedy and a sentence counts once, so the
-   overlapping neighbour of a chosen passage must bring a new good sentence to be chosen too.
+2. Every sentence of a candidate gets measured features (features.py: cosine to the question,
+   the passage's and its neighbours' cosines, IDF-weighted term coverage, how strongly it
+   judges, position, bare questions and "Rating:" lines, the question's intent...) and a fitted
+   model (ranker.py) turns them into the probability that it answers the question.
+3. A passage ranks by the log of its best sentence's probability plus its own cosine; picking is
+   greedy and a sentence counts once, so the overlapping neighbour of a chosen passage must bring
+   a new good sentence to be chosen too.
    There is no per-review quota: a review that does not address the question is not dragged in.
 """
 
@@ -24,26 +25,16 @@ from typing import Any
 
 import numpy as np
 
-from . import ranker, stance
-from .lexical import _QUERY_STOP, terms
+from . import features, ranker
+from .lexical import terms
 from .models import Passage, ScoredPassage
 from .store import Snapshot
 
 log = logging.getLogger(__name__)
 
 POOL = 48  # candidates taken from each ranking
-QUESTION_PENALTY = 0.15  # "Is it better than most movies?" is not a view on its own
-SHORT_PENALTY = 0.1  # fewer than SHORT_WORDS words
-SHORT_WORDS = 5
 SENTENCE_CACHE = 20_000  # sentences whose terms and stance a Searcher keeps (~25 MB at most)
 _SURFACE = re.compile(r"[a-z][a-z-]{3,}")
-# A sentence that leans on the one before ("His appearances are shoehorned.") is about what that
-# one is about: the model sees the previous sentence's cosine for such sentences.
-_LEANS = re.compile(
-    r"^[\"“‘(]*(?:he|she|it|they|his|her|its|their|him|them|this|that|these|those|but|and|yet|"
-    r"still|so|also|even|sure|instead|however|though|which|then)\b",
-    re.IGNORECASE,
-)
 # The passage's own cosine, weighted: of two passages with equally likely best sentences, the one
 # more about the question overall ranks first.
 PASSAGE_WEIGHT = 2.0
@@ -53,8 +44,6 @@ PASSAGE_WEIGHT = 2.0
 SPREAD = 0.5
 # verdict/comparison: a review whose best sentence is less likely than this to answer is out.
 ROUND_ROBIN_FLOOR = 0.0
-_INTENTS = ("topic", "verdict", "comparison", "rating")
-_RATING = re.compile(r"\b\d(?:\.\d)?\s*(?:/|out of)\s*(?:4|5|10)\b|\b\d(?:\.\d)?\s*stars?\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -76,16 +65,6 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
         part = np.argpartition(-scores, n - 1)[:n]
         return part[np.argsort(-scores[part], kind="stable")]
     return np.argsort(-scores, kind="stable")
-
-
-@dataclass(frozen=True)
-class _Features:
-    terms: frozenset[str]  # stemmed
-    stance: float  # stance.strength
-    penalty: float  # rhetorical question, too short
-    rating_line: bool  # "Rating: 4 out of 5."
-    words: int
-    leans: bool  # opens with a word that leans on the sentence before (_LEANS)
 
 
 class Searcher:
@@ -110,7 +89,9 @@ class Searcher:
         # What score_sentences needs of a sentence besides its vector, kept for the sentences
         # questions touch most: stemming and scoring ~500 candidate sentences per question was
         # most of an answer's time at 100k passages. Bounded (an archive has ~10^6 sentences).
-        self._sentence = functools.lru_cache(maxsize=SENTENCE_CACHE)(self._sentence_features)
+        self.traits = functools.lru_cache(maxsize=SENTENCE_CACHE)(
+            lambda j: features.traits(snapshot.sentence_text(j))
+        )
 
     def _chroma(self) -> Any:
         if self._collection is None:
@@ -187,7 +168,7 @@ class Searcher:
         ]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    def _idf(self, term: str) -> float:
+    def idf(self, term: str) -> float:
         n = len(self.snapshot.passages)
         return math.log(1.0 + n / (1.0 + len(self.lexical.rows_with(term))))
 
@@ -203,52 +184,11 @@ class Searcher:
         passage_cosine: dict[int, float] | None = None,
     ) -> tuple[list[int], np.ndarray]:
         """(sentence rows, feature matrix in `ranker.FEATURES` order) for every sentence of the
-        passages `rows`; the one definition the model is fitted on and applied to."""
-        snap = self.snapshot
-        idx = sorted({j for r in rows for j in range(*snap.passage_sentences[r])})
-        if not idx:
-            return [], np.zeros((0, len(ranker.FEATURES)), dtype=np.float32)
-        # Each sentence with its neighbours, so "previous"/"next" need no second pass.
-        near = sorted({i for j in idx for i in (j - 1, j, j + 1) if 0 <= i < len(snap.sentences)})
-        cos_near = dict(zip(near, np.asarray(snap.sentence_vectors[np.asarray(near)] @ qvec,
-                                             dtype=np.float32).tolist(), strict=True))  # fmt: skip
-        if passage_cosine is None:
-            sims = np.asarray(snap.vectors[np.asarray(rows)] @ qvec, dtype=np.float32)
-            passage_cosine = dict(zip(rows, sims.tolist(), strict=True))
-        holding: dict[int, float] = {}
-        for r in rows:
-            for j in range(*snap.passage_sentences[r]):
-                holding[j] = max(holding.get(j, -1.0), passage_cosine[r])
-        qterms = [t for t in dict.fromkeys(terms(text)) if t not in _QUERY_STOP]
-        weights = {t: self._idf(t) for t in qterms}
-        total = sum(weights.values()) or 1.0
-        review_of = [snap.sentences[j].review_id for j in idx]
-        best: dict[str, float] = {}
-        for j, rid in zip(idx, review_of, strict=True):
-            best[rid] = max(best.get(rid, -1.0), cos_near[j])
-        kind = [1.0 if intent == k else 0.0 for k in _INTENTS]
-        spans: dict[str, tuple[int, int]] = {}
-        judged = kind[1] + kind[2]
-        out = np.zeros((len(idx), len(ranker.FEATURES)), dtype=np.float32)
-        for n, (j, rid) in enumerate(zip(idx, review_of, strict=True)):
-            f = self._sentence(j)
-            if rid not in spans:
-                spans[rid] = self.review_span(rid)
-            first, last = spans[rid]
-            at = (j - first) / max(1, last - first - 1)
-            edge = min(at, 1.0 - at)
-            prev = cos_near.get(j - 1, 0.0) if j > first else 0.0
-            nxt = cos_near.get(j + 1, 0.0) if j + 1 < last else 0.0
-            matched = [t for t in qterms if t in f.terms]
-            out[n] = (
-                cos_near[j], holding[j], sum(weights[t] for t in matched) / total,
-                min(len(matched), 3), f.stance, f.penalty, float(f.rating_line),
-                float(f.rating_line) * kind[3], edge,
-                f.words / 30.0, prev, nxt, prev if f.leans else 0.0, best[rid],
-                cos_near[j] - best[rid], unmatched, float(generic), *kind,
-                f.stance * kind[1], f.stance * kind[2], edge * judged,
-            )  # fmt: skip
-        return idx, out
+        passages `rows` (features.py): what the model is fitted on and applied to."""
+        return features.matrix(
+            self, text, qvec, rows, intent=intent, unmatched=unmatched, generic=generic,
+            passage_cosine=passage_cosine,
+        )  # fmt: skip
 
     def score_sentences(
         self,
@@ -271,20 +211,6 @@ class Searcher:
             return {}
         model = self._model or ranker.default()
         return dict(zip(idx, model.probability(features).tolist(), strict=True))
-
-    def _sentence_features(self, j: int) -> _Features:
-        sentence = self.snapshot.sentence_text(j)
-        words = len(sentence.split())
-        penalty = QUESTION_PENALTY if sentence.rstrip(' "”’)').endswith("?") else 0.0
-        penalty += SHORT_PENALTY if words < SHORT_WORDS else 0.0
-        return _Features(
-            frozenset(terms(sentence)),
-            stance.strength(sentence),
-            penalty,
-            bool(_RATING.search(sentence)),
-            words,
-            bool(_LEANS.match(sentence)),
-        )
 
     def review_span(self, review_id: str) -> tuple[int, int]:
         """The sentence rows [first, last) of one review."""

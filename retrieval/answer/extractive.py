@@ -35,6 +35,7 @@ class Sentence:
     end: int
     text: str
     score: float = 0.0
+    row: int = -1  # its row in the snapshot's sentences, when it came from search
 
 
 # Search gives each sentence the probability that it answers the question (ranker.py). The
@@ -52,7 +53,10 @@ SCOPED_FLOOR = 0.02  # when the question is about one review, its best sentences
 # best one (and QUOTE_STANCE): the question asks for every critic's stance.
 STANCE_RATIO = 0.3
 QUOTE_STANCE = 0.15
-RELATED = 0.02  # a refusal offers sentences at least this likely as "the closest passages"
+# A refusal offers as "the closest passages" sentences under FLOOR (so never the answer it
+# refused) whose own vector is at least this close to the question's: the model's probability
+# is not a relatedness scale (junk scores 0.05 for "the capital of Australia"), the cosine is.
+RELATED = 0.45
 
 
 def _quotable(text: str) -> bool:
@@ -91,7 +95,7 @@ def scored_sentences(hits: Sequence[Hit], snap: Snapshot) -> list[Sentence]:
             end = nxt.end
             text = snap.reviews[ref.review_id].body[ref.start : end]
         if _quotable(text):
-            out.append(Sentence(ref.review_id, ref.start, end, text, score))
+            out.append(Sentence(ref.review_id, ref.start, end, text, score, j))
     return sorted(out, key=lambda s: (-s.score, s.review_id, s.start))
 
 
@@ -111,7 +115,8 @@ def pick_quotes(
     top = max(s.score for s in scored)
     if top < (FLOOR if floor is None else floor):
         return []
-    cut = min(top, max(QUOTE if quote is None else quote, top * (RATIO if ratio is None else ratio)))
+    quote = QUOTE if quote is None else quote
+    cut = min(top, max(quote, top * (RATIO if ratio is None else ratio)))
     per_review = PER_REVIEW if per_review is None else per_review
     by_review: dict[str, list[Sentence]] = {}
     count = 0
@@ -165,13 +170,16 @@ def lead_in(quoted: int, in_scope: int) -> str:
 
 
 def closest_sentences(
-    hits: Sequence[Hit], snap: Snapshot, below: float | None = None, n: int = 2
+    hits: Sequence[Hit], snap: Snapshot, qvec: np.ndarray, below: float | None = None, n: int = 2
 ) -> list[Part]:
     """Up to `n` sentences of the retrieved passages scoring under `below` (default FLOOR: they
-    did not answer) but at least RELATED, best first: offered with a refusal, never the answer
-    it refused."""
+    did not answer) whose cosine to the question `qvec` is at least RELATED, best first:
+    offered with a refusal, never the answer it refused."""
     below = FLOOR if below is None else below
-    picked = [s for s in scored_sentences(hits, snap) if RELATED <= s.score < below][:n]
+    picked = [
+        s for s in scored_sentences(hits, snap)
+        if s.score < below and float(snap.sentence_vectors[s.row] @ qvec) >= RELATED
+    ][:n]  # fmt: skip
     return quote_parts(picked, snap.reviews, _passage_numbers(hits, snap))
 
 

@@ -32,7 +32,7 @@ def test_a_model_with_other_features_is_refused(tmp_path: Path) -> None:
     data["features"] = data["features"][:-1]
     bad = tmp_path / "ranker.json"
     bad.write_text(json.dumps(data), "utf-8")
-    with pytest.raises(ValueError, match="refit it with `python -m bench.train_ranker`"):
+    with pytest.raises(ValueError, match=r"refit it with `python -m bench\.train_ranker`"):
         ranker.Ranker.from_file(bad)
 
 

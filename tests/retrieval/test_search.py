@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from retrieval.answer import extractive
 from retrieval.engine import Engine
 from retrieval.search import Searcher
 
@@ -66,15 +67,19 @@ def test_reviews_naming_uses_every_word_of_the_name(engine: Engine) -> None:
 
 
 def test_questions_and_rating_lines_are_not_views(engine: Engine) -> None:
-    """A rhetorical question and "Rating: 4 out of 5." score below plain sentences unless a
-    rating is asked about."""
+    """A rhetorical question and "Rating: 4 out of 5." are no answer to a topic question (under
+    the answer bar), and the rating line is the answer when a rating is asked about."""
     searcher = _searcher(engine)
     snap = engine.snapshot()
     assert snap is not None
     rows = list(range(len(snap.passages)))
-    qvec = engine.embedder.embed_query("rating")
-    topic = searcher.score_sentences("rating", qvec, rows, "topic")
-    rating = searcher.score_sentences("rating", qvec, rows, "rating")
+    action = "critics think of the action"
+    topic = searcher.score_sentences(action, engine.embedder.embed_query(action), rows, "topic")
     line = next(j for j in topic if snap.sentence_text(j) == "Rating: 4 out of 5.")
-    assert rating[line] - topic[line] > 0.5
+    bare = next(j for j in topic if snap.sentence_text(j) == "Is it as good as the JOHN WICKs?")
+    assert topic[line] < extractive.FLOOR and topic[bare] < extractive.FLOOR
+    assert max(topic.values()) > 0.5
+    asked = "rating give it"
+    rating = searcher.score_sentences(asked, engine.embedder.embed_query(asked), rows, "rating")
     assert max(rating, key=rating.get) == line  # type: ignore[arg-type]
+    assert rating[line] > 0.5

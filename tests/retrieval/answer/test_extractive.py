@@ -43,15 +43,20 @@ def test_nothing_above_the_floor_is_no_draft(engine: Engine) -> None:
 
 
 def test_refusal_offers_only_sentences_under_the_bar(engine: Engine) -> None:
-    """closest_sentences never offers a sentence that scored at or above the bar it failed."""
+    """closest_sentences offers only sentences that scored under the bar they failed and whose
+    vector is RELATED to the question's."""
     live = engine._require()
     text = "Keanu's cameo"
-    hits = live.searcher.search(text, engine.embedder.embed_query(text), k=8)
+    qvec = engine.embedder.embed_query(text)
+    hits = live.searcher.search(text, qvec, k=8)
     bar = 0.6
-    offered = [p.text for p in extractive.closest_sentences(hits, live.snapshot, bar)
+    offered = [p.text for p in extractive.closest_sentences(hits, live.snapshot, qvec, bar)
                if p.kind == "quote"]  # fmt: skip
-    scores = {s.text: s.score for s in extractive.scored_sentences(hits, live.snapshot)}
-    assert all(extractive.RELATED <= scores[t] < bar for t in offered)
+    assert offered
+    for s in extractive.scored_sentences(hits, live.snapshot):
+        if s.text in offered:
+            assert s.score < bar
+            assert live.snapshot.sentence_vectors[s.row] @ qvec >= extractive.RELATED
 
 
 def test_franchise_aspect_comes_from_the_film_title() -> None:
