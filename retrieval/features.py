@@ -90,7 +90,9 @@ def matrix(
     for r in rows:
         for j in range(*snap.passage_sentences[r]):
             holding[j] = max(holding.get(j, -1.0), passage_cosine[r])
-    qterms = [t for t in dict.fromkeys(terms(text)) if t not in _QUERY_STOP]
+    # A question of only generic words ("was it worth watching?") has no topic to match: its
+    # words in a sentence ("for whatever it's worth") say nothing about the sentence answering.
+    qterms = [] if generic else [t for t in dict.fromkeys(terms(text)) if t not in _QUERY_STOP]
     weights = {t: searcher.idf(t) for t in qterms}
     total = sum(weights.values()) or 1.0
     review_of = [snap.sentences[j].review_id for j in idx]

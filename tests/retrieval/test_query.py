@@ -1,0 +1,52 @@
+"""What a question asks (query.analyse) against the shipped reviews' vocabulary."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.engine import Engine
+from retrieval.query import Query, analyse
+
+
+def _analyse(engine: Engine, question: str) -> Query:
+    searcher = engine._require().searcher
+    return analyse(question, searcher.lexical.has, searcher.vocabulary)
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("What did critics say about Hans Zimmer's score?", ("Hans Zimmer",)),
+        ("what did they think of the billie ellish song", ("billie ellish",)),
+        ("Did anyone mention IMAX?", ("IMAX",)),
+    ],
+)
+def test_names_no_review_uses_are_missing_in_any_case(
+    engine: Engine, question: str, missing: tuple[str, ...]
+) -> None:
+    assert _analyse(engine, question).missing == missing
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "does it turn into one of those hitman-has-to-babysit-a-kid movies?",
+        "the guy who types every movie title in ALL CAPS, which podcast did he recommend?",
+        "Is the fight choreography any good?",
+    ],
+)
+def test_compounds_and_shouting_name_nobody(engine: Engine, question: str) -> None:
+    """A hyphenated description and common words in capitals are not names to refuse by."""
+    assert _analyse(engine, question).names == ()
+
+
+def test_framing_words_inside_a_compound_stay(engine: Engine) -> None:
+    """Framing words are removed as whole words only, not out of "hitman-has-to-babysit"."""
+    query = _analyse(engine, "does it turn into a hitman-has-to-babysit-a-kid movie?")
+    assert "hitman-has-to-babysit-a-kid" in query.subject.split()
+
+
+def test_typos_are_mended_from_the_reviews_vocabulary(engine: Engine) -> None:
+    query = _analyse(engine, "how was the flamethower scene?")
+    assert query.corrections == {"flamethower": "flamethrower"}
+    assert query.names == ()
