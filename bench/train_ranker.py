@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval import ranker
+from retrieval import features, ranker
 from retrieval.engine import Engine
 from retrieval.evaluation import load_questions, on_evidence
 
@@ -53,8 +53,8 @@ def examples(engine: Engine, path: Path) -> list[Example]:
         searcher = live.searcher
         rows = searcher.rows_for(asked.scope) if asked.scope is not None else None
         dense, _ = searcher.candidates(asked.query.search_text, asked.qvec, rows)
-        idx, x = searcher.sentence_features(
-            asked.query.search_text, asked.qvec, list(dense), intent=asked.query.intent,
+        idx, x = features.matrix(
+            searcher, asked.query.search_text, asked.qvec, list(dense), intent=asked.query.intent,
             unmatched=asked.query.unmatched, generic=asked.query.generic, passage_cosine=dense,
         )  # fmt: skip
         snap = live.snapshot

@@ -172,24 +172,6 @@ class Searcher:
         n = len(self.snapshot.passages)
         return math.log(1.0 + n / (1.0 + len(self.lexical.rows_with(term))))
 
-    def sentence_features(
-        self,
-        text: str,
-        qvec: np.ndarray,
-        rows: list[int],
-        *,
-        intent: str = "topic",
-        unmatched: float = 0.0,
-        generic: bool = False,
-        passage_cosine: dict[int, float] | None = None,
-    ) -> tuple[list[int], np.ndarray]:
-        """(sentence rows, feature matrix in `ranker.FEATURES` order) for every sentence of the
-        passages `rows` (features.py): what the model is fitted on and applied to."""
-        return features.matrix(
-            self, text, qvec, rows, intent=intent, unmatched=unmatched, generic=generic,
-            passage_cosine=passage_cosine,
-        )  # fmt: skip
-
     def score_sentences(
         self,
         text: str,
@@ -202,15 +184,15 @@ class Searcher:
         passage_cosine: dict[int, float] | None = None,
     ) -> dict[int, float]:
         """Sentence row → the probability that it answers the question (ranker.py), for every
-        sentence of the passages `rows`."""
-        idx, features = self.sentence_features(
-            text, qvec, rows, intent=intent, unmatched=unmatched, generic=generic,
+        sentence of the passages `rows`, from the features features.py measures."""
+        idx, x = features.matrix(
+            self, text, qvec, rows, intent=intent, unmatched=unmatched, generic=generic,
             passage_cosine=passage_cosine,
         )  # fmt: skip
         if not idx:
             return {}
         model = self._model or ranker.default()
-        return dict(zip(idx, model.probability(features).tolist(), strict=True))
+        return dict(zip(idx, model.probability(x).tolist(), strict=True))
 
     def review_span(self, review_id: str) -> tuple[int, int]:
         """The sentence rows [first, last) of one review."""
