@@ -2,7 +2,7 @@
 Film Stories critic", "the guy who hated the marketing", "in the 'total banger' review".
 
     described(question, reviews, review_ids_with, names) -> Described | None
-    bylines(reviews) -> Bylines                    # critic/outlet names by first word
+    bylines(reviews) -> Bylines                    # critic/outlet names, headlines, by first word
 
 The description is cut out of the question by its grammar ("the critic/reviewer/one/guy who …",
 "the … review(er)", "in the … review", "according to …") and matched against what is known of
@@ -127,13 +127,27 @@ def _meta_terms_of(*fields: str | None) -> frozenset[str]:
 Bylines = dict[str, list[tuple[str, list[str]]]]
 
 
+# A headline of this many words or more, typed in full, names its review ("Film Review –
+# Ballerina").
+HEADLINE_WORDS = 3
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", text.casefold()))
+
+
 def bylines(reviews: Mapping[str, Review]) -> Bylines:
-    """The critic and outlet names (four characters or more) of `reviews`, by first word: a
-    question looks up its own words instead of testing every review's byline. Built once per
-    generation (`Catalogue.bylines`)."""
+    """The critic and outlet names (four characters or more) and the headlines (HEADLINE_WORDS
+    words or more, other than the film's own name) of `reviews`, by first word: a question looks
+    up its own words instead of testing every review's byline. Built once per generation
+    (`Catalogue.bylines`)."""
     grouped: dict[str, list[str]] = {}
     for r in reviews.values():
-        for name in dict.fromkeys((r.critic, r.outlet)):
+        film = {_words(r.film), *(_words(a) for a in r.aliases)}
+        headline = r.title if r.title and len(_words(r.title)) >= HEADLINE_WORDS else None
+        if headline is not None and _words(headline) in film:
+            headline = None
+        for name in dict.fromkeys((r.critic, r.outlet, headline)):
             if name and len(name) >= 4:
                 grouped.setdefault(name, []).append(r.id)
     index: Bylines = {}
@@ -146,7 +160,10 @@ def bylines(reviews: Mapping[str, Review]) -> Bylines:
 
 @lru_cache(maxsize=4096)
 def _name_pattern(name: str) -> re.Pattern[str]:
-    return re.compile(rf"\b{re.escape(name)}\b", re.IGNORECASE)
+    """`name`'s words in order, whatever separates them ("Film Review - Ballerina" is typed for
+    "Film Review – Ballerina")."""
+    words = re.findall(r"\w+", name)
+    return re.compile(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", re.IGNORECASE)
 
 
 def described(
@@ -162,8 +179,8 @@ def described(
     `bylines()` of all the generation's reviews (built here when not given)."""
     if len(reviews) < 2:
         return None
-    # A critic or outlet named outright ("what did Film Stories think…"): one review only. A
-    # name with several reviews in scope (a critic of many films) does not pick one of them.
+    # A critic, outlet or headline named outright ("what did Film Stories think…"): one review
+    # only. A name with several reviews in scope (a critic of many films) does not pick one.
     named: dict[str, tuple[Review, str]] = {}
     by_first = names if names is not None else bylines(reviews)
     for word in dict.fromkeys(re.findall(r"\w+", question.casefold())):

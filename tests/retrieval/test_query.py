@@ -50,3 +50,19 @@ def test_typos_are_mended_from_the_reviews_vocabulary(engine: Engine) -> None:
     query = _analyse(engine, "how was the flamethower scene?")
     assert query.corrections == {"flamethower": "flamethrower"}
     assert query.names == ()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "the review whose headline is just 'Film Review – Ballerina': how is the fighting?",
+        "In the Film Review - Ballerina review, how is the fighting?",  # a hyphen for the dash
+    ],
+)
+def test_a_headline_typed_in_full_scopes_the_answer(engine: Engine, question: str) -> None:
+    """A review's own headline names it, however its dash is typed; the film's name does not."""
+    _, asked = engine.prepared(question)
+    assert asked.scope == {"film-review-ballerina"}
+    assert "Ballerina" not in asked.query.subject
+    _, film = engine.prepared("What did critics think of Ballerina's fights?")
+    assert film.scope is None
