@@ -174,8 +174,9 @@ class Pipeline:
                 return with_films(answer, snap.films, snap.reviews, shown)
 
         draft = extractive.answer_question(
-            hits, snap, in_scope=len(in_scope), intent=query.intent, floor=floor
-        )
+            hits, snap, in_scope=len(in_scope), intent=query.intent, floor=floor,
+            age_rating=query.age_rating,
+        )  # fmt: skip
         if not draft:
             return not_covered(fallback)
         if note:

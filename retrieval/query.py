@@ -107,6 +107,8 @@ class Query:
     # True when the subject is only evaluative/generic words ("was it worth it?", "who was the
     # most positive?"): the question asks for each critic's overall verdict.
     generic: bool = False
+    # It asks about the censor's age rating ("is it rated R?", "PG-13"), not a critic's.
+    age_rating: bool = False
 
     @property
     def search_text(self) -> str:
@@ -121,8 +123,16 @@ def _zipf(word: str) -> float:
     return float(zipf_frequency(word, "en"))
 
 
+# An age rating ("is it rated R?", "PG-13") is the censor's, not a critic's: no `rating` intent.
+_AGE_RATING = re.compile(
+    r"\b(?:rated\s+(?:r|pg|g|nc|m|ma|15|18|12a?)\b|pg-?13|nc-?17|age\s+rating|certificate|"
+    r"certified|mpaa|bbfc)",
+    re.IGNORECASE,
+)
+
+
 def intent_of(question: str) -> Intent:
-    if _RATING.search(question):
+    if _RATING.search(question) and not _AGE_RATING.search(question):
         return "rating"
     if _COMPARISON.search(question):
         return "comparison"
@@ -224,6 +234,7 @@ def analyse(
         missing=missing,
         corrections=corrections,
         intent=intent_of(text),
+        age_rating=bool(_AGE_RATING.search(text)),
         unmatched=unmatched / len(content) if content else 0.0,
         generic=not [t for t in content if t not in _GENERIC_TERMS],
     )

@@ -261,3 +261,13 @@ def test_reindex_after_the_index_folder_was_deleted(
     assert len(e.index().added) == 2
     assert e.ask(KEANU).found
     assert _engine(reviews_dir, index, embedder).ask(KEANU).found
+
+
+def test_an_age_rating_is_not_a_critics_rating(engine: Engine) -> None:
+    """'Is it rated R?' asks about the censor: the critic's "Rating: 4 out of 5." is no answer
+    to it (refused), and it still answers a question about the critics' ratings."""
+    censor = engine.ask("is it rated R or pg-13?", use_llm=False)
+    assert not censor.found
+    assert all("Rating:" not in c.quote for c in censor.citations)
+    critics = engine.ask("What rating did critics give it?", use_llm=False)
+    assert critics.found and [c.quote for c in critics.citations] == ["Rating: 4 out of 5."]
