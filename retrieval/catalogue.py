@@ -34,7 +34,8 @@ class Catalogue:
 
     @functools.cached_property
     def bylines(self) -> Bylines:
-        """Critic and outlet names by first word, for critics named in a question."""
+        """Critic and outlet names and headlines by their rarest word, for reviews named in a
+        question (describe.bylines)."""
         return bylines(self.snapshot.reviews)
 
     def critics(self) -> list[Review]:

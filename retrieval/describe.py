@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -138,9 +139,10 @@ def _words(text: str) -> tuple[str, ...]:
 
 def bylines(reviews: Mapping[str, Review]) -> Bylines:
     """The critic and outlet names (four characters or more) and the headlines (HEADLINE_WORDS
-    words or more, other than the film's own name) of `reviews`, by first word: a question looks
-    up its own words instead of testing every review's byline. Built once per generation
-    (`Catalogue.bylines`)."""
+    words or more, other than the film's own name) of `reviews`, each under its rarest word
+    among all the names: a question looks up its own words instead of testing every review's
+    byline, and a word many names share ("Review 12 of …", "Critic …") brings up none of them.
+    Built once per generation (`Catalogue.bylines`)."""
     grouped: dict[str, list[str]] = {}
     for r in reviews.values():
         film = {_words(r.film), *(_words(a) for a in r.aliases)}
@@ -150,11 +152,13 @@ def bylines(reviews: Mapping[str, Review]) -> Bylines:
         for name in dict.fromkeys((r.critic, r.outlet, headline)):
             if name and len(name) >= 4:
                 grouped.setdefault(name, []).append(r.id)
+    words = {name: set(_words(name)) for name in grouped}
+    shared = Counter(w for ws in words.values() for w in ws)
     index: Bylines = {}
     for name, rids in grouped.items():
-        first = re.findall(r"\w+", name.casefold())
-        if first:
-            index.setdefault(first[0], []).append((name, rids))
+        if words[name]:
+            rarest = min(words[name], key=lambda w: (shared[w], w))
+            index.setdefault(rarest, []).append((name, rids))
     return index
 
 
@@ -182,9 +186,9 @@ def described(
     # A critic, outlet or headline named outright ("what did Film Stories think…"): one review
     # only. A name with several reviews in scope (a critic of many films) does not pick one.
     named: dict[str, tuple[Review, str]] = {}
-    by_first = names if names is not None else bylines(reviews)
+    by_word = names if names is not None else bylines(reviews)
     for word in dict.fromkeys(re.findall(r"\w+", question.casefold())):
-        for name, rids in by_first.get(word, ()):
+        for name, rids in by_word.get(word, ()):
             m = _name_pattern(name).search(question)
             if not m:
                 continue

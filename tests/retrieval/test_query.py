@@ -66,3 +66,20 @@ def test_a_headline_typed_in_full_scopes_the_answer(engine: Engine, question: st
     assert "Ballerina" not in asked.query.subject
     _, film = engine.prepared("What did critics think of Ballerina's fights?")
     assert film.scope is None
+
+
+def test_names_are_looked_up_by_their_rarest_word() -> None:
+    """A word every headline shares ("Review 7 of …") brings up none of them, so a question
+    saying "review" tests no headlines; a headline typed in full still names its review."""
+    from retrieval.describe import bylines, described
+    from retrieval.models import Review
+
+    reviews = {
+        f"r{i}": Review(f"r{i}", "Heat", "Body.", f"r{i}.md", str(i), title=f"Review {i} of Heat")
+        for i in range(1, 40)
+    }
+    index = bylines(reviews)
+    assert "review" not in index and "heat" not in index
+    assert max(len(names) for names in index.values()) == 1
+    found = described("What does Review 17 of Heat say?", reviews, lambda term: set(), index)
+    assert found is not None and found.review.id == "r17"
