@@ -2,7 +2,7 @@
 Film Stories critic", "the guy who hated the marketing", "in the 'total banger' review".
 
     described(question, reviews, review_ids_with, names) -> Described | None
-    bylines(reviews) -> Bylines                    # critic/outlet names, headlines, by first word
+    bylines(reviews) -> Bylines                    # critic/outlet names, headlines, by rarest word
 
 The description is cut out of the question by its grammar ("the critic/reviewer/one/guy who …",
 "the … review(er)", "in the … review", "according to …") and matched against what is known of

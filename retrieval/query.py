@@ -126,7 +126,7 @@ def _zipf(word: str) -> float:
 # An age rating ("is it rated R?", "PG-13") is the censor's, not a critic's: no `rating` intent.
 _AGE_RATING = re.compile(
     r"\b(?:rated\s+(?:r|pg|g|nc|m|ma|15|18|12a?)\b|pg-?13|nc-?17|age\s+rating|certificate|"
-    r"certified|mpaa|bbfc)",
+    r"mpaa|bbfc)",
     re.IGNORECASE,
 )
 

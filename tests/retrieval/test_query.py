@@ -83,3 +83,19 @@ def test_names_are_looked_up_by_their_rarest_word() -> None:
     assert max(len(names) for names in index.values()) == 1
     found = described("What does Review 17 of Heat say?", reviews, lambda term: set(), index)
     assert found is not None and found.review.id == "r17"
+
+
+@pytest.mark.parametrize(
+    ("question", "age_rating", "intent"),
+    [
+        ("is it rated R or pg-13?", True, "topic"),
+        ("what age certificate did it get?", True, "topic"),
+        ("What rating did critics give it?", False, "rating"),
+        ("how many stars out of five did it get?", False, "rating"),
+    ],
+)
+def test_age_ratings_are_not_critics_ratings(
+    engine: Engine, question: str, age_rating: bool, intent: str
+) -> None:
+    query = _analyse(engine, question)
+    assert (query.age_rating, query.intent) == (age_rating, intent)
