@@ -33,7 +33,13 @@ _LEANS = re.compile(
     re.IGNORECASE,
 )
 INTENTS = ("topic", "verdict", "comparison", "rating")
-_RATING = re.compile(r"\b\d(?:\.\d)?\s*(?:/|out of)\s*(?:4|5|10)\b|\b\d(?:\.\d)?\s*stars?\b", re.I)
+# A critic's score in the text: "Rating: 4 out of 5.", "3/5", "4 stars" (digits only).
+RATING = re.compile(r"\b\d(?:\.\d)?\s*(?:/|out of)\s*(?:4|5|10)\b|\b\d(?:\.\d)?\s*stars?\b", re.I)
+
+
+def is_question(sentence: str) -> bool:
+    """A sentence that asks ("Is it better than most movies?"), closing quotes aside."""
+    return sentence.rstrip(' "”’)').endswith("?")
 
 
 @dataclass(frozen=True)
@@ -50,13 +56,13 @@ class Traits:
 
 def traits(sentence: str) -> Traits:
     words = len(sentence.split())
-    penalty = QUESTION_PENALTY if sentence.rstrip(' "”’)').endswith("?") else 0.0
+    penalty = QUESTION_PENALTY if is_question(sentence) else 0.0
     penalty += SHORT_PENALTY if words < SHORT_WORDS else 0.0
     return Traits(
         frozenset(terms(sentence)),
         stance.strength(sentence),
         penalty,
-        bool(_RATING.search(sentence)),
+        bool(RATING.search(sentence)),
         words,
         bool(_LEANS.match(sentence)),
     )

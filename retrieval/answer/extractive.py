@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import stance
+from ..features import RATING, is_question
 from ..models import Part, Passage, Review
 from ..search import Hit
 from ..store import Snapshot
@@ -65,7 +66,7 @@ def _quotable(text: str) -> bool:
     return (
         len(text) <= MAX_QUOTE_CHARS * 2
         and len(text.split()) >= MIN_WORDS
-        and not _is_question(text)
+        and not is_question(text)
     )
 
 
@@ -83,14 +84,14 @@ def scored_sentences(hits: Sequence[Hit], snap: Snapshot) -> list[Sentence]:
     for j, score in best.items():
         ref, text = snap.sentences[j], snap.sentence_text(j)
         end = ref.end
-        if _is_question(text):
+        if is_question(text):
             # A question is quoted only with the critic's short answer ("Is it better than
             # most movies that are not JOHN WICKs? Yes."), as one verbatim span.
             nxt = snap.sentences[j + 1] if j + 1 < len(snap.sentences) else None
             if nxt is None or nxt.review_id != ref.review_id:
                 continue
             reply = snap.sentence_text(j + 1)
-            if len(reply.split()) > ANSWER_WORDS or _is_question(reply):
+            if len(reply.split()) > ANSWER_WORDS or is_question(reply):
                 continue
             end = nxt.end
             text = snap.reviews[ref.review_id].body[ref.start : end]
@@ -199,7 +200,7 @@ def answer_question(
     "Rating: 4 out of 5." line, however close its words."""
     scored = scored_sentences(hits, snap)
     if age_rating:
-        scored = [s for s in scored if not _RATING.search(s.text)]
+        scored = [s for s in scored if not RATING.search(s.text)]
     if intent in ("comparison", "verdict"):
         picked = pick_quotes(
             scored, per_review=1, floor=floor, quote=QUOTE_STANCE, ratio=STANCE_RATIO
@@ -243,13 +244,6 @@ def aspects(film: str) -> tuple[tuple[str, str], ...]:
 SUMMARY_STANCE = 0.15
 
 
-def _is_question(text: str) -> bool:
-    return text.rstrip(' "”’)').endswith("?")
-
-
-_RATING = re.compile(r"\b\d(\.\d)?\s*(/|out of)\s*(4|5|10)\b|\b\d(\.\d)?\s*stars?\b", re.I)
-
-
 def summarise_review(
     review: Review, snap: Snapshot, aspect_vecs: np.ndarray
 ) -> tuple[list[Part], list[Passage]]:
@@ -269,8 +263,8 @@ def summarise_review(
         j
         for j in every
         if 30 <= snap.sentences[j].end - snap.sentences[j].start <= MAX_QUOTE_CHARS
-        and not _is_question(snap.sentence_text(j))
-        and not _RATING.search(snap.sentence_text(j))
+        and not is_question(snap.sentence_text(j))
+        and not RATING.search(snap.sentence_text(j))
     ] or every
     texts = [snap.sentence_text(j) for j in keep]
     sims = np.asarray(snap.sentence_vectors[keep]) @ aspect_vecs.T  # (sentences, aspects)
@@ -286,7 +280,7 @@ def summarise_review(
                 break
     picks = sorted(picks, key=lambda p: -p[2])[:5]
     picks = [p for n, p in enumerate(picks) if n < 3 or p[2] >= 0.25]
-    rating_lines = [j for j in every if _RATING.search(snap.sentence_text(j))]
+    rating_lines = [j for j in every if RATING.search(snap.sentence_text(j))]
     if review.rating is None and rating_lines:
         keep.append(rating_lines[-1])
         texts.append(snap.sentence_text(rating_lines[-1]))
