@@ -12,8 +12,10 @@ the analysis costs a few set look-ups, not a scan of the corpus.
 - **Typos**: a word no review uses and that is not common English (wordfreq) is compared with
   the reviews' own vocabulary (rapidfuzz); a close match replaces it ("flamethower" →
   "flamethrower", "choreografy" → "choreography").
-- **Names**, in any case: capitalised runs ("Hans Zimmer") and runs of words that no review
-  uses and that are rare in English ("hans zimmer", "nolan"). A name no review mentions is
+- **Names**, in any case: capitalised runs ("Hans Zimmer"); a word no review uses that is rare
+  in English ("nolan"); and, typed in lower case, a first name (US census list, the `names`
+  package) followed by words no review uses ("hans zimmer", "jason statham", "donnie yen"). Two
+  rare dictionary words are not a name ("derelict playhouse"). A name no review mentions is
   reported in `missing`, so the answer can say so instead of quoting unrelated sentences.
 - **Intent**: `rating` (stars, scores), `comparison` (who liked X most, do critics agree),
   `verdict` (is it worth it, did anyone hate it) or `topic`.
@@ -25,6 +27,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from .lexical import _QUERY_STOP, stem, terms
@@ -38,6 +41,16 @@ RARE_ZIPF = 3.3
 # rapidfuzz similarity (0–100) a review word needs to stand in for a misspelt question word.
 TYPO_SIMILARITY = 80
 COMMON_TYPO_SIMILARITY = 90  # ...when the typed word is itself common English
+# A correctly spelt common word is mended only into a word this much rarer in English: a name
+# typed as a word ("houston" → "huston"), not one common word into another ("paying" →
+# "playing", "brought" → "bought").
+COMMON_TYPO_RARER = 1.0
+# Most edits (insert, delete, substitute, swap two neighbours) a typo may be from its review
+# word, by the typed word's length: the usual fuzziness of spelling correction ("caine" is not
+# "cabin": two edits in five letters).
+MAX_EDITS = ((5, 1), (9, 2))  # up to 5 letters: 1; up to 9: 2; longer: 3
+# First names that are also everyday words ("will", "may", "guy", "art") start no name.
+FIRST_NAME_MAX_ZIPF = 5.0
 # A single lower-case word no review uses is taken for a name only when it is this rare; runs of
 # two or more such words ("hans zimmer", "billie ellish") and capitalised names always count.
 NAME_ZIPF = 2.5
@@ -148,25 +161,62 @@ def subject_of(question: str) -> str:
     return " ".join(text.split())
 
 
+def _census(*files: str) -> set[str]:
+    """Lower-case names from the US census (1990) lists that the `names` package ships."""
+    import names
+
+    folder = Path(names.__file__).parent
+    found: set[str] = set()
+    for file in files:
+        lines = (folder / file).read_text("ascii").splitlines()
+        found.update(line.split()[0].lower() for line in lines if line.strip())
+    return found
+
+
+@functools.cache
+def first_names() -> frozenset[str]:
+    """~5,000 first names, less everyday words ("will", "guy"; FIRST_NAME_MAX_ZIPF)."""
+    found = _census("dist.male.first", "dist.female.first")
+    return frozenset(w for w in found if _zipf(w) < FIRST_NAME_MAX_ZIPF)
+
+
+@functools.cache
+def surnames() -> frozenset[str]:
+    """~89,000 surnames (many are also words: "berry", "horse"; only ever a run's last word)."""
+    return frozenset(_census("dist.all.last"))
+
+
+def _edits_allowed(word: str) -> int:
+    return next((n for length, n in MAX_EDITS if len(word) <= length), MAX_EDITS[-1][1] + 1)
+
+
 def _mend(word: str, vocabulary: Callable[[], list[str]], known: Callable[[str], bool]) -> str:
     """`word`, or the review word it is a typo of (a word no review uses: "flamethower"; a common
-    English word only when the match is very close: "houston" → "huston")."""
+    English word only when the match is very close and much rarer: "houston" → "huston")."""
     from rapidfuzz import fuzz, process, utils
+    from rapidfuzz.distance import OSA
 
     low = word.lower().strip("'’")
     if len(low) < 4 or not stem(low) or known(stem(low)):
         return word
-    cutoff = TYPO_SIMILARITY if _zipf(low) < RARE_ZIPF else COMMON_TYPO_SIMILARITY
-    if len(low) < 5 and cutoff == COMMON_TYPO_SIMILARITY:
+    common = _zipf(low) >= RARE_ZIPF
+    cutoff = COMMON_TYPO_SIMILARITY if common else TYPO_SIMILARITY
+    if len(low) < 5 and common:
         return word
     # Typos rarely change the first letter; requiring it keeps a correctly spelt name that no
     # review uses ("zimmer") from being "mended" into a review word ("simmer").
     words = [w for w in vocabulary() if w[:1] == low[:1]]
-    match = process.extractOne(
+    matches = process.extract(
         low, words, scorer=fuzz.ratio, processor=utils.default_process,
-        score_cutoff=cutoff,
+        score_cutoff=cutoff, limit=5,
     )  # fmt: skip
-    return match[0] if match else word
+    for match, _, _ in matches:
+        if OSA.distance(low, match) > _edits_allowed(low):
+            continue
+        if common and _zipf(match) > _zipf(low) - COMMON_TYPO_RARER:
+            continue
+        return str(match)
+    return word
 
 
 def analyse(
@@ -198,30 +248,47 @@ def analyse(
     run: list[str] = []
     runs: list[list[str]] = []
     unmatched = 0
+    before = ""  # the word before the current one
     for m in _WORD.finditer(subject):
         word = re.sub(r"['’]s?$", "", m.group())
         stems = terms(word)
         if stems and not all(known(t) for t in stems):
             unmatched += 1
             if "-" not in word.strip("-"):
+                if not run and before.lower() in first_names():
+                    # "jason statham": the reviews have a Jason (Bourne), not this one.
+                    run.append(before)
                 run.append(word)
+                before = word
                 continue
             # A compound ("hitman-has-to-babysit-a-kid") is rare as a whole but names nothing.
         if run:
             runs.append(run)
         run = []
+        before = word
     if run:
         runs.append(run)
     for words in runs:
-        # Trim common words off the ends: "the billie ellish song" names "billie ellish".
+        # Trim common words off the ends: "the billie ellish song" names "billie ellish"; a
+        # first name stays ("jason statham").
         while words and _zipf(words[-1].lower()) >= COMMON_ZIPF:
             words = words[:-1]
-        while words and _zipf(words[0].lower()) >= COMMON_ZIPF:
+        while (
+            words
+            and _zipf(words[0].lower()) >= COMMON_ZIPF
+            and not (len(words) >= 2 and words[0].lower() in first_names())
+        ):
             words = words[1:]
         if not words:
             continue
         rare = min(_zipf(w.lower()) for w in words)
-        if rare < NAME_ZIPF or (len(words) >= 2 and rare < RARE_ZIPF):
+        # Two words or more: a first name and more ("donnie yen"), or rare words ending in a
+        # surname ("halle berry"); rare dictionary words are not a name ("derelict playhouse").
+        named = len(words) >= 2 and (
+            words[0].lower() in first_names()
+            or (rare < RARE_ZIPF and words[-1].lower() in surnames())
+        )
+        if rare < NAME_ZIPF or named:
             phrase = " ".join(words)
             if not any(phrase.lower() in n.lower() or n.lower() in phrase.lower() for n in names):
                 names.append(phrase)

@@ -19,6 +19,10 @@ def _analyse(engine: Engine, question: str) -> Query:
         ("What did critics say about Hans Zimmer's score?", ("Hans Zimmer",)),
         ("what did they think of the billie ellish song", ("billie ellish",)),
         ("Did anyone mention IMAX?", ("IMAX",)),
+        # The reviews have a Jason (Bourne, Ballantine): a first name then an unknown word.
+        ("jason statham", ("jason statham",)),
+        ("does donnie yen's blind guy get a cameo", ("donnie yen",)),
+        ("is halle berry in it?", ("halle berry",)),  # rare words ending in a surname
     ],
 )
 def test_names_no_review_uses_are_missing_in_any_case(
@@ -33,6 +37,8 @@ def test_names_no_review_uses_are_missing_in_any_case(
         "does it turn into one of those hitman-has-to-babysit-a-kid movies?",
         "the guy who types every movie title in ALL CAPS, which podcast did he recommend?",
         "Is the fight choreography any good?",
+        "that showdown in the old derelict playhouse, is it any good?",  # rare words, no name
+        "will the fights be good?",  # a first name that is an everyday word
     ],
 )
 def test_compounds_and_shouting_name_nobody(engine: Engine, question: str) -> None:
@@ -50,6 +56,21 @@ def test_typos_are_mended_from_the_reviews_vocabulary(engine: Engine) -> None:
     query = _analyse(engine, "how was the flamethower scene?")
     assert query.corrections == {"flamethower": "flamethrower"}
     assert query.names == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "corrections"),
+    [
+        ("is anjelica houston good in it?", {"houston": "huston"}),  # a name typed as a word
+        ("is it worth paying extra for imax?", {}),  # not "playing": as common as it is
+        ("who brought the continental show into it?", {}),  # not "bought"
+        ("does caine get a cameo?", {}),  # not "cabin": two edits in five letters
+    ],
+)
+def test_correctly_spelt_words_are_not_mended(
+    engine: Engine, question: str, corrections: dict[str, str]
+) -> None:
+    assert _analyse(engine, question).corrections == corrections
 
 
 @pytest.mark.parametrize(
