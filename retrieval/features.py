@@ -37,13 +37,6 @@ INTENTS = ("topic", "verdict", "comparison", "rating")
 RATING = re.compile(r"\b\d(?:\.\d)?\s*(?:/|out of)\s*(?:4|5|10)\b|\b\d(?:\.\d)?\s*stars?\b", re.I)
 
 
-def cosines(vectors: np.ndarray, qvec: np.ndarray) -> np.ndarray:
-    """Each vector's cosine to the question: with several question vectors (the subject and each
-    of its clauses, one per row), the best of them."""
-    sims = np.asarray(vectors @ qvec.T, dtype=np.float32)
-    return sims if qvec.ndim == 1 else sims.max(axis=1)
-
-
 def is_question(sentence: str) -> bool:
     """A sentence that asks ("Is it better than most movies?"), closing quotes aside."""
     return sentence.rstrip(' "”’)').endswith("?")
@@ -94,10 +87,10 @@ def matrix(
         return [], np.zeros((0, len(ranker.FEATURES)), dtype=np.float32)
     # Each sentence with its neighbours, so "previous"/"next" need no second pass.
     near = sorted({i for j in idx for i in (j - 1, j, j + 1) if 0 <= i < len(snap.sentences)})
-    cos_near = dict(zip(near, cosines(snap.sentence_vectors[np.asarray(near)], qvec).tolist(),
-                        strict=True))  # fmt: skip
+    cos_near = dict(zip(near, np.asarray(snap.sentence_vectors[np.asarray(near)] @ qvec,
+                                         dtype=np.float32).tolist(), strict=True))  # fmt: skip
     if passage_cosine is None:
-        sims = cosines(snap.vectors[np.asarray(rows)], qvec)
+        sims = np.asarray(snap.vectors[np.asarray(rows)] @ qvec, dtype=np.float32)
         passage_cosine = dict(zip(rows, sims.tolist(), strict=True))
     holding: dict[int, float] = {}
     for r in rows:

@@ -241,8 +241,6 @@ class Pipeline:
             # "Was it worth it?", "who was the most positive?": each critic's overall verdict.
             qvec = qvec + VERDICT_PULL * self._verdict_vector()
             qvec = (qvec / (np.linalg.norm(qvec) + 1e-9)).astype(np.float32)
-        if query.clauses:
-            qvec = np.vstack([qvec, self._embedder().embed_documents(list(query.clauses))])
         embed_ms = (self._clock() - t1) * 1e3
         return Asked(question, scope, query, qvec, note, shown, missing, uncovered, embed_ms)
 

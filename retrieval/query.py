@@ -122,10 +122,6 @@ class Query:
     generic: bool = False
     # It asks about the censor's age rating ("is it rated R?", "PG-13"), not a critic's.
     age_rating: bool = False
-    # The subjects of the question's clauses when it has two or more with a topic ("does it
-    # have funny moments or is it straight-faced the whole time"): each is matched on its own
-    # too, so one clause's words do not dilute the other's.
-    clauses: tuple[str, ...] = ()
 
     @property
     def search_text(self) -> str:
@@ -192,25 +188,6 @@ def surnames() -> frozenset[str]:
 
 def _edits_allowed(word: str) -> int:
     return next((n for length, n in MAX_EDITS if len(word) <= length), MAX_EDITS[-1][1] + 1)
-
-
-# Where a question's clauses part: sentence ends, "or", "and do/does/is...", commas.
-_CLAUSE = re.compile(
-    r"[?!.;]+|,|\bor\b|\band\s+(?=(?:do|does|did|is|are|was|were|how|what|why|can|will)\b)",
-    re.IGNORECASE,
-)
-CLAUSE_TERMS = 2  # content terms a clause needs to be matched on its own
-
-
-def clauses_of(text: str) -> tuple[str, ...]:
-    """The subjects of `text`'s clauses with a topic of their own (empty: one clause or none)."""
-    out = []
-    for part in _CLAUSE.split(text):
-        subject = subject_of(part)
-        content = [t for t in terms(subject) if t not in _QUERY_STOP and t not in _GENERIC_TERMS]
-        if len(content) >= CLAUSE_TERMS:
-            out.append(subject)
-    return tuple(out) if len(out) >= 2 else ()
 
 
 def _mend(word: str, vocabulary: Callable[[], list[str]], known: Callable[[str], bool]) -> str:
@@ -327,5 +304,4 @@ def analyse(
         age_rating=bool(_AGE_RATING.search(text)),
         unmatched=unmatched / len(content) if content else 0.0,
         generic=not [t for t in content if t not in _GENERIC_TERMS],
-        clauses=clauses_of(mended),
     )

@@ -108,18 +108,16 @@ class Searcher:
         if rows is not None:
             # Filtered: exact dot products over the filtered rows of vectors.npy beat Chroma's
             # `where` filter (98–295 ms at 100k rows, docs/benchmarks.md), and miss nothing.
-            sims = features.cosines(self.snapshot.vectors[rows], qvec)
+            sims = np.asarray(self.snapshot.vectors[rows] @ qvec, dtype=np.float32)
             top = _top(sims, n)
             return {int(rows[j]): float(sims[j]) for j in top}
-        queries = qvec.reshape(-1, qvec.shape[-1])
         res = self._chroma().query(
-            query_embeddings=queries.tolist(), n_results=min(n, total), include=["distances"]
+            query_embeddings=[qvec.tolist()], n_results=min(n, total), include=["distances"]
         )
-        found = {self._row[pid] for ids in res["ids"] for pid in ids}
-        # A passage found by one question vector gets its best cosine over all of them.
-        rows_found = np.fromiter(sorted(found), dtype=np.int64)
-        sims = features.cosines(self.snapshot.vectors[rows_found], qvec)
-        return dict(zip(rows_found.tolist(), sims.tolist(), strict=True))
+        return {
+            self._row[pid]: 1.0 - float(d)
+            for pid, d in zip(res["ids"][0], res["distances"][0], strict=True)
+        }
 
     def vocabulary(self) -> list[str]:
         """Every distinct lower-case word of four letters or more in the reviews (for mending
@@ -221,7 +219,7 @@ class Searcher:
         lex_top = [int(i) for i in _top(lex, POOL) if lex[i] > 0]
         missing = [r for r in lex_top if r not in dense]
         if missing:
-            sims = features.cosines(self.snapshot.vectors[np.asarray(missing)], qvec)
+            sims = np.asarray(self.snapshot.vectors[np.asarray(missing)] @ qvec)
             dense.update({r: float(s) for r, s in zip(missing, sims, strict=True)})
         return dense, lex
 

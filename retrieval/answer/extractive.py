@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import stance
-from ..features import RATING, cosines, is_question
+from ..features import RATING, is_question
 from ..models import Part, Passage, Review
 from ..search import Hit
 from ..store import Snapshot
@@ -177,9 +177,10 @@ def closest_sentences(
     did not answer) whose cosine to the question `qvec` is at least RELATED, best first:
     offered with a refusal, never the answer it refused."""
     below = FLOOR if below is None else below
-    scored = [s for s in scored_sentences(hits, snap) if s.score < below]
-    near = cosines(snap.sentence_vectors[[s.row for s in scored]], qvec) if scored else []
-    picked = [s for s, c in zip(scored, near, strict=True) if c >= RELATED][:n]
+    picked = [
+        s for s in scored_sentences(hits, snap)
+        if s.score < below and float(snap.sentence_vectors[s.row] @ qvec) >= RELATED
+    ][:n]  # fmt: skip
     return quote_parts(picked, snap.reviews, _passage_numbers(hits, snap))
 
 

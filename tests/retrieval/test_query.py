@@ -120,21 +120,3 @@ def test_age_ratings_are_not_critics_ratings(
 ) -> None:
     query = _analyse(engine, question)
     assert (query.age_rating, query.intent) == (age_rating, intent)
-
-
-@pytest.mark.parametrize(
-    ("question", "clauses"),
-    [
-        (
-            "does it have any funny moments or is it straight-faced the whole time",
-            ("it funny moments", "it straight-faced whole time"),
-        ),
-        ("is it super loud? my ears are sensitive lol", ("it super loud", "my ears sensitive lol")),
-        ("What did critics say about the story?", ()),  # one clause
-        ("was it good or bad?", ()),  # no clause has a topic of its own
-    ],
-)
-def test_questions_are_split_into_clauses_with_a_topic(
-    engine: Engine, question: str, clauses: tuple[str, ...]
-) -> None:
-    assert _analyse(engine, question).clauses == clauses

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-
 from retrieval.answer import extractive
 from retrieval.engine import Engine
 from retrieval.search import Searcher
@@ -86,24 +83,3 @@ def test_questions_and_rating_lines_are_not_views(engine: Engine) -> None:
     rating = searcher.score_sentences(asked, engine.embedder.embed_query(asked), rows, "rating")
     assert max(rating, key=rating.get) == line  # type: ignore[arg-type]
     assert rating[line] > 0.5
-
-
-def test_each_clause_of_a_question_is_matched_on_its_own(engine: Engine) -> None:
-    """A question of two clauses searches with a vector for each: a passage's cosine is its best
-    over them, with or without a review filter; and the sentence on "noticeably longer takes"
-    is the best answer, where the whole question's one vector preferred "Most fights go like
-    this: bullets are discharged." """
-    searcher = _searcher(engine)
-    clauses = ["fights million quick cuts and shaky cam", "can u actually follow going"]
-    whole = engine.embedder.embed_query(" ".join(clauses))
-    qvecs = np.vstack([whole, engine.embedder.embed_documents(clauses)])
-    snap = engine.snapshot()
-    assert snap is not None
-    for rows in (None, searcher.rows_for(set(snap.reviews))):
-        dense = searcher._dense(qvecs, rows, 10)
-        for row, cosine in dense.items():
-            assert cosine == pytest.approx(float((snap.vectors[row] @ qvecs.T).max()), abs=1e-5)
-    for qvec, best in ((whole, "Most fights go like this"), (qvecs, "noticeably longer takes")):
-        hits = searcher.search(" ".join(clauses), qvec, k=8)
-        top = max((score, j) for h in hits for j, score in h.sentences)[1]
-        assert best in snap.sentence_text(top)
