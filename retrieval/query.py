@@ -52,7 +52,8 @@ MAX_EDITS = ((5, 1), (9, 2))  # up to 5 letters: 1; up to 9: 2; longer: 3
 # First names that are also everyday words ("will", "may", "guy", "art") start no name.
 FIRST_NAME_MAX_ZIPF = 5.0
 # A single lower-case word no review uses is taken for a name only when it is this rare; runs of
-# two or more such words ("hans zimmer", "billie ellish") and capitalised names always count.
+# two or more count when they start with a first name ("hans zimmer") or are rare and end in a
+# surname ("halle berry"); capitalised names always count.
 NAME_ZIPF = 2.5
 COMMON_ZIPF = 4.0  # words at least this frequent never start or end a name
 
