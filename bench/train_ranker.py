@@ -53,10 +53,7 @@ def examples(engine: Engine, path: Path) -> list[Example]:
         searcher = live.searcher
         rows = searcher.rows_for(asked.scope) if asked.scope is not None else None
         dense, _ = searcher.candidates(asked.query.search_text, asked.qvec, rows)
-        idx, x = features.matrix(
-            searcher, asked.query.search_text, asked.qvec, list(dense), intent=asked.query.intent,
-            unmatched=asked.query.unmatched, generic=asked.query.generic, passage_cosine=dense,
-        )  # fmt: skip
+        idx, x = features.matrix(searcher, asked.query, asked.qvec, list(dense), dense)
         snap = live.snapshot
         y = np.array([
             int(on_evidence(snap.sentence_text(j), q.relevant.get(snap.sentences[j].review_id, ())))

@@ -20,6 +20,7 @@ from . import ranker, stance
 from .lexical import _QUERY_STOP, terms
 
 if TYPE_CHECKING:
+    from .query import Query
     from .search import Searcher
 
 QUESTION_PENALTY = 0.15  # "Is it better than most movies?" is not a view on its own
@@ -70,17 +71,15 @@ def traits(sentence: str) -> Traits:
 
 def matrix(
     searcher: Searcher,
-    text: str,
+    query: Query,
     qvec: np.ndarray,
     rows: list[int],
-    *,
-    intent: str = "topic",
-    unmatched: float = 0.0,
-    generic: bool = False,
     passage_cosine: dict[int, float] | None = None,
 ) -> tuple[list[int], np.ndarray]:
     """(sentence rows, feature matrix in `ranker.FEATURES` order) for every sentence of the
-    passages `rows` of `searcher`'s snapshot, for the question `text` with vector `qvec`."""
+    passages `rows` of `searcher`'s snapshot, for the analysed question `query` (its search
+    text, intent, unmatched share, genericness) with vector `qvec`."""
+    intent, generic = query.intent, query.generic
     snap = searcher.snapshot
     idx = sorted({j for r in rows for j in range(*snap.passage_sentences[r])})
     if not idx:
@@ -98,7 +97,8 @@ def matrix(
             holding[j] = max(holding.get(j, -1.0), passage_cosine[r])
     # A question of only generic words ("was it worth watching?") has no topic to match: its
     # words in a sentence ("for whatever it's worth") say nothing about the sentence answering.
-    qterms = [] if generic else [t for t in dict.fromkeys(terms(text)) if t not in _QUERY_STOP]
+    asked = dict.fromkeys(terms(query.search_text))
+    qterms = [] if generic else [t for t in asked if t not in _QUERY_STOP]
     weights = {t: searcher.idf(t) for t in qterms}
     total = sum(weights.values()) or 1.0
     review_of = [snap.sentences[j].review_id for j in idx]
@@ -124,7 +124,7 @@ def matrix(
             min(len(matched), 3), f.stance, f.penalty, float(f.rating_line),
             float(f.rating_line) * kind[3], edge,
             f.words / 30.0, prev, nxt, prev if f.leans else 0.0, best[rid],
-            cos_near[j] - best[rid], unmatched, float(generic), *kind,
+            cos_near[j] - best[rid], query.unmatched, float(generic), *kind,
             f.stance * kind[1], f.stance * kind[2], edge * judged,
         )  # fmt: skip
     return idx, out

@@ -133,10 +133,7 @@ class Pipeline:
         snap, searcher = live.snapshot, live.searcher
         in_scope = set(scope if scope is not None else snap.reviews)
         t2 = self._clock()
-        hits = searcher.search(
-            query.search_text, asked.qvec, k=k, review_ids=scope, intent=query.intent,
-            unmatched=query.unmatched, generic=query.generic,
-        )  # fmt: skip
+        hits = searcher.search(query, asked.qvec, k=k, review_ids=scope)
         t3 = self._clock()
         timings = {"embed_ms": asked.embed_ms, "search_ms": (t3 - t2) * 1e3}
         scored = tuple(h.scored() for h in hits)

@@ -21,7 +21,7 @@ import re
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from . import features, ranker
 from .lexical import terms
 from .models import Passage, ScoredPassage
 from .store import Snapshot
+
+if TYPE_CHECKING:
+    from .query import Query
 
 log = logging.getLogger(__name__)
 
@@ -174,21 +177,14 @@ class Searcher:
 
     def score_sentences(
         self,
-        text: str,
+        query: Query,
         qvec: np.ndarray,
         rows: list[int],
-        intent: str = "topic",
-        *,
-        unmatched: float = 0.0,
-        generic: bool = False,
         passage_cosine: dict[int, float] | None = None,
     ) -> dict[int, float]:
         """Sentence row → the probability that it answers the question (ranker.py), for every
         sentence of the passages `rows`, from the features features.py measures."""
-        idx, x = features.matrix(
-            self, text, qvec, rows, intent=intent, unmatched=unmatched, generic=generic,
-            passage_cosine=passage_cosine,
-        )  # fmt: skip
+        idx, x = features.matrix(self, query, qvec, rows, passage_cosine)
         if not idx:
             return {}
         model = self._model or ranker.default()
@@ -225,26 +221,22 @@ class Searcher:
 
     def search(
         self,
-        question: str,
+        query: Query,
         qvec: np.ndarray,
         *,
         k: int,
         review_ids: Collection[str] | None = None,
-        intent: str = "topic",
-        unmatched: float = 0.0,
-        generic: bool = False,
     ) -> list[Hit]:
-        """The `k` best passages for `question`, best first (see the module doc)."""
+        """The `k` best passages for the analysed question `query`, best first (see the
+        module doc)."""
+        intent = query.intent
         passages = self.snapshot.passages
         rows = self.rows_for(review_ids) if review_ids is not None else None
         if rows is not None and not len(rows):
             return []
-        dense, lex = self.candidates(question, qvec, rows)
+        dense, lex = self.candidates(query.search_text, qvec, rows)
         cands = list(dense)
-        sentence_scores = self.score_sentences(
-            question, qvec, cands, intent, unmatched=unmatched, generic=generic,
-            passage_cosine=dense,
-        )  # fmt: skip
+        sentence_scores = self.score_sentences(query, qvec, cands, dense)
         spans = {r: range(*self.snapshot.passage_sentences[r]) for r in cands}
 
         def rank(r: int, covered: set[int]) -> float:

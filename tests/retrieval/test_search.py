@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from retrieval.answer import extractive
 from retrieval.engine import Engine
+from retrieval.query import Intent, Query
 from retrieval.search import Searcher
 
 
@@ -11,8 +12,13 @@ def _searcher(engine: Engine) -> Searcher:
     return engine._require().searcher
 
 
-def _hits(engine: Engine, text: str, k: int = 8, **kw: object) -> list:
-    return _searcher(engine).search(text, engine.embedder.embed_query(text), k=k, **kw)  # type: ignore[arg-type]
+def _query(text: str, intent: Intent = "topic") -> Query:
+    """The analysed question `text` as search takes it, with `intent` set by hand."""
+    return Query(question=text, subject=text, intent=intent)
+
+
+def _hits(engine: Engine, text: str, k: int = 8, intent: Intent = "topic") -> list:
+    return _searcher(engine).search(_query(text, intent), engine.embedder.embed_query(text), k=k)
 
 
 def test_results_are_best_first_and_carry_their_sentence_scores(engine: Engine) -> None:
@@ -53,9 +59,9 @@ def test_review_filter_keeps_to_those_reviews(engine: Engine) -> None:
     """review_ids limits every hit; an empty filter finds nothing."""
     searcher = _searcher(engine)
     qvec = engine.embedder.embed_query("story")
-    hits = searcher.search("story", qvec, k=4, review_ids={"total-banger"})
+    hits = searcher.search(_query("story"), qvec, k=4, review_ids={"total-banger"})
     assert hits and {h.passage.review_id for h in hits} == {"total-banger"}
-    assert searcher.search("story", qvec, k=4, review_ids=set()) == []
+    assert searcher.search(_query("story"), qvec, k=4, review_ids=set()) == []
 
 
 def test_reviews_naming_uses_every_word_of_the_name(engine: Engine) -> None:
@@ -74,12 +80,14 @@ def test_questions_and_rating_lines_are_not_views(engine: Engine) -> None:
     assert snap is not None
     rows = list(range(len(snap.passages)))
     action = "critics think of the action"
-    topic = searcher.score_sentences(action, engine.embedder.embed_query(action), rows, "topic")
+    topic = searcher.score_sentences(_query(action), engine.embedder.embed_query(action), rows)
     line = next(j for j in topic if snap.sentence_text(j) == "Rating: 4 out of 5.")
     bare = next(j for j in topic if snap.sentence_text(j) == "Is it as good as the JOHN WICKs?")
     assert topic[line] < extractive.FLOOR and topic[bare] < extractive.FLOOR
     assert max(topic.values()) > 0.5
     asked = "rating give it"
-    rating = searcher.score_sentences(asked, engine.embedder.embed_query(asked), rows, "rating")
+    rating = searcher.score_sentences(
+        _query(asked, "rating"), engine.embedder.embed_query(asked), rows
+    )
     assert max(rating, key=rating.get) == line  # type: ignore[arg-type]
     assert rating[line] > 0.5

@@ -5,11 +5,12 @@ from __future__ import annotations
 from retrieval.answer import extractive
 from retrieval.answer.quotes import verify
 from retrieval.engine import Engine
+from retrieval.query import Query
 
 
 def _draft(engine: Engine, text: str = "Keanu's cameo", **kw: object) -> tuple:
     live = engine._require()
-    hits = live.searcher.search(text, engine.embedder.embed_query(text), k=8)
+    hits = live.searcher.search(Query(text, text), engine.embedder.embed_query(text), k=8)
     parts = extractive.answer_question(hits, live.snapshot, in_scope=5, **kw)  # type: ignore[arg-type]
     return live, hits, parts
 
@@ -48,7 +49,7 @@ def test_refusal_offers_only_sentences_under_the_bar(engine: Engine) -> None:
     live = engine._require()
     text = "Keanu's cameo"
     qvec = engine.embedder.embed_query(text)
-    hits = live.searcher.search(text, qvec, k=8)
+    hits = live.searcher.search(Query(text, text), qvec, k=8)
     bar = 0.6
     offered = [p.text for p in extractive.closest_sentences(hits, live.snapshot, qvec, bar)
                if p.kind == "quote"]  # fmt: skip
