@@ -50,8 +50,6 @@ def examples(engine: Engine, path: Path) -> list[Example]:
         live, asked = engine.prepared(q.question)
         if asked.uncovered and not q.answerable:
             continue  # refused by name before the model is asked
-        if asked.query.overall:
-            continue  # "is it any good?": each review's verdict (verdict.py), not the model
         searcher = live.searcher
         rows = searcher.rows_for(asked.scope) if asked.scope is not None else None
         dense, _ = searcher.candidates(asked.query.search_text, asked.qvec, rows)

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import verdict
 from .answer import extractive
 from .answer.quotes import Verified, parse_reply, verify
 from .catalogue import Catalogue
@@ -31,7 +30,7 @@ from .defaults import MAX_QUESTION_CHARS, K
 from .describe import described
 from .embeddings import Embedder
 from .errors import BadQuestion, LLMError, UserError
-from .films import Film, film_terms, names_film, scoping_films, with_films, without_films
+from .films import Film, names_film, scoping_films, with_films, without_films
 from .llm import LLM
 from .llm.prompting import NO_PASSAGES_TEXT, StreamFilter, cut_reply, strip_not_found
 from .models import Answer, Part, Review, ScoredPassage
@@ -71,6 +70,7 @@ class Asked:
 
 # What a critic's overall verdict sounds like; pulled into the question's vector when it asks for
 # verdicts without a topic ("was it worth it?"). Tuned on data/eval/tune.jsonl.
+VERDICT = "Overall, the film is worth seeing and I recommend it, or it is a disappointment."
 VERDICT_PULL = 1.0
 
 
@@ -172,7 +172,7 @@ class Pipeline:
 
         draft = extractive.answer_question(
             hits, snap, in_scope=len(in_scope), intent=query.intent, floor=floor,
-            age_rating=query.age_rating, overall=query.overall,
+            age_rating=query.age_rating,
         )  # fmt: skip
         if not draft:
             return not_covered(fallback)
@@ -224,8 +224,7 @@ class Pipeline:
                 note = f"Answering from {found.review.display_name}'s review."
         shown = [] if note else named  # the critic's note says more than the film's
         in_scope = set(scope if scope is not None else snap.reviews)
-        titles = film_terms(asked, snap.films)
-        query = analyse(asked, searcher.lexical.has, searcher.vocabulary, titles)
+        query = analyse(asked, searcher.lexical.has, searcher.vocabulary)
         missing = []
         for name in query.names:
             naming = searcher.reviews_naming(name)
@@ -234,11 +233,8 @@ class Pipeline:
         uncovered = bool(query.names) and len(missing) == len(query.names)
 
         t1 = self._clock()
-        if query.overall:
-            qvec = self._verdict_vector()  # the fan's words name no topic (verdict.py)
-        else:
-            qvec = self._embedder().embed_query(query.search_text)
-        if query.generic and query.intent == "comparison":
+        qvec = self._embedder().embed_query(query.search_text)
+        if query.generic and query.intent in ("verdict", "comparison"):
             # "Was it worth it?", "who was the most positive?": each critic's overall verdict.
             qvec = qvec + VERDICT_PULL * self._verdict_vector()
             qvec = (qvec / (np.linalg.norm(qvec) + 1e-9)).astype(np.float32)
@@ -247,8 +243,7 @@ class Pipeline:
 
     def _verdict_vector(self) -> np.ndarray:
         if self._verdict is None:
-            # The same value if two race.
-            self._verdict = self._embedder().embed_query(verdict.VERDICT)
+            self._verdict = self._embedder().embed_query(VERDICT)  # the same value if two race
         return self._verdict
 
     # -- summary ---------------------------------------------------------------------------

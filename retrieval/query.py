@@ -18,7 +18,7 @@ the analysis costs a few set look-ups, not a scan of the corpus.
   rare dictionary words are not a name ("derelict playhouse"). A name no review mentions is
   reported in `missing`, so the answer can say so instead of quoting unrelated sentences.
 - **Intent**: `rating` (stars, scores), `comparison` (who liked X most, do critics agree),
-  `verdict` (is it worth it, did anyone hate it; with no topic, `overall`: verdict.py) or `topic`.
+  `verdict` (is it worth it, did anyone hate it) or `topic`.
 """
 
 from __future__ import annotations
@@ -91,8 +91,7 @@ _VERDICT = re.compile(
     r"good|bad|great|terrible|awful|fun|boring|disappoint\w*|any\s+good|should\s+i|"
     r"thumbs|watch\s+it|see\s+it|impress\w*|positive|negative|praise\w*|criticis\w*|"
     r"complain\w*|problem\w*|flaws?|weak\w*|strong\w*|best|worst|better|worse|succeed\w*|"
-    r"fail\w*|work(?:s|ed)?|land(?:s|ed)?|hold\s+up|live\s+up|like\s+(?:it|this)|"
-    r"go(?:es)?\s+down|must[\s-]+see|skip)\b",
+    r"fail\w*|work(?:s|ed)?|land(?:s|ed)?|hold\s+up|live\s+up)\b",
     re.IGNORECASE,
 )
 
@@ -105,15 +104,6 @@ _GENERIC_TERMS = frozenset(
         "enjoyed recommend recommended overall verdict critic critics reviewer review one who "
         "which better worse fan fans favourite favorite part thing things really actually their "
         "them they was were is are any all whole well much more less"
-    )
-)
-# Whether to go at all ("thumbs up or down?", "worth the ticket price?", "should I skip it?"): a
-# verdict question with only these, generic words and the film's name asks for overall verdicts.
-_OVERALL_TERMS = frozenset(
-    terms(
-        "thumbs up down skip ticket tickets price money time cinema cinemas theater theaters "
-        "theatre weekend tonight bother must see should would could i you we me ok okay real "
-        "talk nah lol tho honestly even its"
     )
 )
 
@@ -131,9 +121,6 @@ class Query:
     # True when the subject is only evaluative/generic words ("was it worth it?", "who was the
     # most positive?"): the question asks for each critic's overall verdict.
     generic: bool = False
-    # A verdict question with no topic but going to see the film ("is it any good?", "worth the
-    # ticket price?"): answered by each review's overall verdict (verdict.py), never refused.
-    overall: bool = False
     # It asks about the censor's age rating ("is it rated R?", "PG-13"), not a critic's.
     age_rating: bool = False
 
@@ -242,11 +229,9 @@ def analyse(
     question: str,
     known: Callable[[str], bool],
     vocabulary: Callable[[], list[str]],
-    film_terms: frozenset[str] = frozenset(),
 ) -> Query:
     """`known(stemmed term)`: is it in any review; `vocabulary()`: the reviews' surface words
-    (for mending typos; called only when a question has an unknown, uncommon word);
-    `film_terms`: the stemmed words of the film names the question uses (no topic)."""
+    (for mending typos; called only when a question has an unknown, uncommon word)."""
     text = " ".join(question.split())
     corrections: dict[str, str] = {}
 
@@ -314,17 +299,14 @@ def analyse(
                 names.append(phrase)
     missing = tuple(n for n in names if not all(known(t) for t in terms(n)))
     content = [t for t in terms(subject) if t not in _QUERY_STOP]
-    intent = intent_of(mended)  # "is it wroth seeing" asks for a verdict too
     return Query(
         question=text,
         subject=subject,
         names=tuple(names),
         missing=missing,
         corrections=corrections,
-        intent=intent,
+        intent=intent_of(text),
         age_rating=bool(_AGE_RATING.search(text)),
         unmatched=unmatched / len(content) if content else 0.0,
         generic=not [t for t in content if t not in _GENERIC_TERMS],
-        overall=intent == "verdict"
-        and not [t for t in content if t not in _GENERIC_TERMS | _OVERALL_TERMS | film_terms],
     )

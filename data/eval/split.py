@@ -16,11 +16,6 @@ other questions), before the sentence model was fitted:
 - `more_tune.jsonl` (74 questions, ids `t2-…`) joins `tune` whole: it is what the sentence
   model (retrieval/ranker.py) is fitted on together with the rest of `tune`;
 - `fresh_holdout.jsonl` (58 questions) joins `holdout` whole; nobody who tunes has read it.
-
-Session 7 added `verdict_tune.jsonl` (12 questions, ids `t3-…`): plain "is it any good?"
-questions in a fan's words, labelled with each review's overall verdict (the same phrases as
-`t2-verdict-worth`), written before the overall-verdict answer was built. It joins `tune` whole:
-tune had two such questions, too few to build and check that answer on.
 """
 
 from __future__ import annotations
@@ -78,7 +73,7 @@ def render(rows: list[dict]) -> str:
 
 def outputs() -> dict[Path, str]:
     tune, holdout = split(read_jsonl(HERE / "questions.jsonl"))
-    tune += read_jsonl(HERE / "more_tune.jsonl") + read_jsonl(HERE / "verdict_tune.jsonl")
+    tune += read_jsonl(HERE / "more_tune.jsonl")
     holdout += read_jsonl(HERE / "fresh_holdout.jsonl")
     return {HERE / "tune.jsonl": render(dev_rows() + tune), HERE / "holdout.jsonl": render(holdout)}
 

@@ -192,20 +192,16 @@ def answer_question(
     intent: str = "topic",
     floor: float | None = None,
     age_rating: bool = False,
-    overall: bool = False,
 ) -> list[Part]:
     """The draft answer as parts (a lead-in saying how many reviews in scope speak to the
     question, then quotes grouped by review, each claimed from its hit's number); [] when no
     sentence answers the question. Verdicts and comparisons quote each critic's best sentence.
     A question about the `age_rating` ("is it rated R?") is never answered by a critic's
-    "Rating: 4 out of 5." line, however close its words. An `overall` verdict question ("is it
-    any good?") quotes each review's verdict (verdict.py scored the hits), never refused."""
+    "Rating: 4 out of 5." line, however close its words."""
     scored = scored_sentences(hits, snap)
     if age_rating:
         scored = [s for s in scored if not RATING.search(s.text)]
-    if overall:
-        picked = pick_quotes(scored, per_review=1, floor=0.0, quote=1e-6, ratio=0.0)
-    elif intent in ("comparison", "verdict"):
+    if intent in ("comparison", "verdict"):
         picked = pick_quotes(
             scored, per_review=1, floor=floor, quote=QUOTE_STANCE, ratio=STANCE_RATIO
         )

@@ -120,37 +120,3 @@ def test_age_ratings_are_not_critics_ratings(
 ) -> None:
     query = _analyse(engine, question)
     assert (query.age_rating, query.intent) == (age_rating, intent)
-
-
-@pytest.mark.parametrize(
-    ("question", "titles"),
-    [
-        ("is it any good?", ()),
-        ("did the critics like it?", ()),
-        ("thumbs up or thumbs down?", ()),
-        ("is it wroth seeing in cinemas", ()),  # mended, then a verdict
-        ("ok real talk, is it worth seeing or nah", ()),
-        ("should i watch ballerina this weekend", ("ballerina",)),  # the film is no topic
-    ],
-)
-def test_going_to_see_it_at_all_asks_for_overall_verdicts(
-    engine: Engine, question: str, titles: tuple[str, ...]
-) -> None:
-    """A verdict question with no topic (chat and the film's own name aside) is `overall`."""
-    searcher = engine._require().searcher
-    query = analyse(question, searcher.lexical.has, searcher.vocabulary, frozenset(titles))
-    assert query.intent == "verdict" and query.overall
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        "should I go if I only care about the action?",
-        "is it as good as the actual john wick movies?",
-        "should i watch ballerina this weekend",  # without the film's name: a weekend topic
-        "what did critics say about the score?",
-    ],
-)
-def test_a_verdict_on_a_topic_is_not_overall(engine: Engine, question: str) -> None:
-    """A question about the action, the series, or any topic is answered on that topic."""
-    assert not _analyse(engine, question).overall
