@@ -16,6 +16,14 @@ other questions), before the sentence model was fitted:
 - `more_tune.jsonl` (74 questions, ids `t2-…`) joins `tune` whole: it is what the sentence
   model (retrieval/ranker.py) is fitted on together with the rest of `tune`;
 - `fresh_holdout.jsonl` (58 questions) joins `holdout` whole; nobody who tunes has read it.
+
+`verdict_tune.jsonl` holds plain "is it any good?" questions in a fan's words, labelled with
+each review's overall verdict, and joins `tune` whole (tune had two such questions, too few to
+build and check the overall-verdict answer on):
+- 12 (ids `t3-…`, session 7) written by the lead before that answer was built, with the phrases
+  of `t2-verdict-worth`;
+- 10 (ids `v4-…`, session 8) and 12 (ids `v5-plain-…`) written by two helpers who read only the
+  reviews, each set first run as a test of the answer as it then was, then used to widen it.
 """
 
 from __future__ import annotations
@@ -73,7 +81,7 @@ def render(rows: list[dict]) -> str:
 
 def outputs() -> dict[Path, str]:
     tune, holdout = split(read_jsonl(HERE / "questions.jsonl"))
-    tune += read_jsonl(HERE / "more_tune.jsonl")
+    tune += read_jsonl(HERE / "more_tune.jsonl") + read_jsonl(HERE / "verdict_tune.jsonl")
     holdout += read_jsonl(HERE / "fresh_holdout.jsonl")
     return {HERE / "tune.jsonl": render(dev_rows() + tune), HERE / "holdout.jsonl": render(holdout)}
 

@@ -15,8 +15,8 @@ from retrieval.corpus import load_reviews
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "data" / "eval"
 FILES = [
-    "dev.jsonl", "questions.jsonl", "more_tune.jsonl", "fresh_holdout.jsonl", "tune.jsonl",
-    "holdout.jsonl",
+    "dev.jsonl", "questions.jsonl", "more_tune.jsonl", "verdict_tune.jsonl", "fresh_holdout.jsonl",
+    "tune.jsonl", "holdout.jsonl",
 ]  # fmt: skip
 TYPES = {
     "paraphrase", "scene", "critic_description", "verdict", "comparison",
@@ -68,14 +68,16 @@ def test_question_ids_are_unique_across_tune_and_holdout() -> None:
 
 
 def test_split_is_stratified_and_the_dev_set_is_in_tune() -> None:
-    """Every type is in both halves; dev and more_tune are in tune, fresh_holdout in holdout."""
+    """Every type is in both halves; dev, more_tune and verdict_tune are in tune, fresh_holdout
+    in holdout."""
     tune, holdout = rows("tune.jsonl"), rows("holdout.jsonl")
     assert {r["type"] for r in tune} == TYPES == {r["type"] for r in holdout}
     assert {r["id"] for r in rows("dev.jsonl")} <= {r["id"] for r in tune}
     new = rows("questions.jsonl")
     counts = Counter(r["type"] for r in new)
     assert len(new) >= 90 and counts["unanswerable"] >= 14
-    more, fresh = rows("more_tune.jsonl"), rows("fresh_holdout.jsonl")
+    more = rows("more_tune.jsonl") + rows("verdict_tune.jsonl")
+    fresh = rows("fresh_holdout.jsonl")
     assert len(tune) + len(holdout) == len(new) + len(rows("dev.jsonl")) + len(more) + len(fresh)
     assert {r["id"] for r in more} <= {r["id"] for r in tune}
     assert {r["id"] for r in fresh} <= {r["id"] for r in holdout}
