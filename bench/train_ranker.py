@@ -34,6 +34,7 @@ from retrieval.evaluation import load_questions, on_evidence
 
 REPO = Path(__file__).resolve().parents[1]
 TUNE = REPO / "data" / "eval" / "tune.jsonl"
+VERDICT_TUNE = REPO / "data" / "eval" / "verdict_tune.jsonl"
 C = 1.0
 TOLERANCE = 1e-3  # --check: largest weight difference accepted (solver round-off)
 
@@ -44,7 +45,10 @@ Example = tuple[str, np.ndarray, np.ndarray, bool]  # question id, features, lab
 def examples(engine: Engine, path: Path) -> list[Example]:
     """One example for each question of `path` the model would decide."""
     out = []
+    written_for_verdicts = {q.id for q in load_questions(VERDICT_TUNE)}
     for q in load_questions(path):
+        if q.id in written_for_verdicts:
+            continue  # answered by verdict.py, not the model (see the module doc)
         if q.answerable and not q.relevant:
             continue
         live, asked = engine.prepared(q.question)

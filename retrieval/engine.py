@@ -80,8 +80,10 @@ class Engine:
             max_review_bytes=max_review_bytes,
         )
         self._pipeline = Pipeline(
-            lambda: self.embedder, llm, default_k=default_k, max_question_chars=max_question_chars
-        )
+            lambda: self.embedder, llm, default_k=default_k, max_question_chars=max_question_chars,
+            # vectors kept beside the model are the model's: not with an embedder passed in
+            cache_dir=self.model_dir if embedder is None else None,
+        )  # fmt: skip
 
     @property
     def llm(self) -> LLM | None:

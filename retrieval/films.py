@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .lexical import terms
 from .models import Answer, Part, Review
 
 _WORDS = re.compile(r"\w+")
@@ -163,6 +164,13 @@ def without_films(question: str, named: Sequence[Film]) -> str:
             text = re.sub(pattern, " ", text, flags=re.IGNORECASE)
     left = " ".join(text.split())
     return left if re.search(r"[^\W\d_]", left) else question  # "Heat?" stays as asked
+
+
+def film_terms(question: str, catalogue: Sequence[Film]) -> frozenset[str]:
+    """The stemmed words of the film names `question` uses ("should I watch Ballerina this
+    weekend?" → {"ballerina"}): the film asked about is no topic of the question."""
+    bare = without_films(question, match_film(question, catalogue))
+    return frozenset(terms(question)) - frozenset(terms(bare))
 
 
 def names_film(name: str, named: Sequence[Film]) -> bool:

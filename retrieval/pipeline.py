@@ -19,10 +19,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
+from . import verdict
 from .answer import extractive
 from .answer.quotes import Verified, parse_reply, verify
 from .catalogue import Catalogue
@@ -30,11 +32,12 @@ from .defaults import MAX_QUESTION_CHARS, K
 from .describe import described
 from .embeddings import Embedder
 from .errors import BadQuestion, LLMError, UserError
-from .films import Film, names_film, scoping_films, with_films, without_films
+from .films import Film, film_terms, names_film, scoping_films, with_films, without_films
 from .llm import LLM
 from .llm.prompting import NO_PASSAGES_TEXT, StreamFilter, cut_reply, strip_not_found
 from .models import Answer, Part, Review, ScoredPassage
-from .query import Query, analyse
+from .overall import OverallExamples
+from .query import Query, analyse, zipf
 from .search import Searcher
 from .store import Snapshot
 
@@ -70,8 +73,10 @@ class Asked:
 
 # What a critic's overall verdict sounds like; pulled into the question's vector when it asks for
 # verdicts without a topic ("was it worth it?"). Tuned on data/eval/tune.jsonl.
-VERDICT = "Overall, the film is worth seeing and I recommend it, or it is a disappointment."
 VERDICT_PULL = 1.0
+# A capitalised everyday word no review uses ("Saturday", "Planning") is no person or thing a
+# question about the film as a whole could be asking after.
+PLAN_ZIPF = 4.5
 
 
 def _no_mention(names: Sequence[str]) -> str:
@@ -87,7 +92,9 @@ class Pipeline:
         default_k: int = K,
         max_question_chars: int = MAX_QUESTION_CHARS,
         clock: Callable[[], float] = time.monotonic,
+        cache_dir: Path | None = None,
     ) -> None:
+        """`cache_dir`: where vectors computed once for the model may be kept (overall.py)."""
         self._embedder = embedder
         self.llm = llm
         self.default_k = default_k
@@ -96,6 +103,9 @@ class Pipeline:
         self._aspects: dict[tuple[tuple[str, str], ...], np.ndarray] = {}
         self._aspects_lock = threading.Lock()
         self._verdict: np.ndarray | None = None
+        self._overall = OverallExamples(
+            lambda texts: self._embedder().embed_documents(texts), cache_dir
+        )
 
     # -- validate --------------------------------------------------------------------------
     def check_question(self, question: str) -> str:
@@ -133,7 +143,9 @@ class Pipeline:
         snap, searcher = live.snapshot, live.searcher
         in_scope = set(scope if scope is not None else snap.reviews)
         t2 = self._clock()
-        hits = searcher.search(query, asked.qvec, k=k, review_ids=scope)
+        # "Is it any good?" names no topic: search for each review's verdict (verdict.py).
+        vector = self._verdict_vector() if query.overall else asked.qvec
+        hits = searcher.search(query, vector, k=k, review_ids=scope)
         t3 = self._clock()
         timings = {"embed_ms": asked.embed_ms, "search_ms": (t3 - t2) * 1e3}
         scored = tuple(h.scored() for h in hits)
@@ -172,7 +184,7 @@ class Pipeline:
 
         draft = extractive.answer_question(
             hits, snap, in_scope=len(in_scope), intent=query.intent, floor=floor,
-            age_rating=query.age_rating,
+            age_rating=query.age_rating, overall=query.overall,
         )  # fmt: skip
         if not draft:
             return not_covered(fallback)
@@ -224,7 +236,8 @@ class Pipeline:
                 note = f"Answering from {found.review.display_name}'s review."
         shown = [] if note else named  # the critic's note says more than the film's
         in_scope = set(scope if scope is not None else snap.reviews)
-        query = analyse(asked, searcher.lexical.has, searcher.vocabulary)
+        titles = film_terms(asked, snap.films)
+        query = analyse(asked, searcher.lexical.has, searcher.vocabulary, titles)
         missing = []
         for name in query.names:
             naming = searcher.reviews_naming(name)
@@ -234,6 +247,14 @@ class Pipeline:
 
         t1 = self._clock()
         qvec = self._embedder().embed_query(query.search_text)
+        plans = [n for n in missing if " " not in n and zipf(n.lower()) >= PLAN_ZIPF]
+        if query.intent in ("verdict", "comparison") and not query.overall and missing == plans:
+            # Asked in words no list holds ("would we enjoy it?"): the nearest labelled
+            # questions decide whether it is about the film as a whole (overall.py).
+            whole = self._embedder().embed_query(asked)
+            if self._overall.asks_overall(whole):
+                # "Planning to catch it Saturday": everyday words, capitalised, name nothing.
+                query, missing, uncovered = replace(query, overall=True), [], False
         if query.generic and query.intent in ("verdict", "comparison"):
             # "Was it worth it?", "who was the most positive?": each critic's overall verdict.
             qvec = qvec + VERDICT_PULL * self._verdict_vector()
@@ -243,7 +264,8 @@ class Pipeline:
 
     def _verdict_vector(self) -> np.ndarray:
         if self._verdict is None:
-            self._verdict = self._embedder().embed_query(VERDICT)  # the same value if two race
+            # The same value if two race.
+            self._verdict = self._embedder().embed_query(verdict.VERDICT)
         return self._verdict
 
     # -- summary ---------------------------------------------------------------------------
@@ -272,7 +294,11 @@ class Pipeline:
                 fallback = err.reason
             else:
                 return _finish(answer, t0, {}, self._clock)
-        draft, numbered = extractive.summarise_review(review, snap, self._aspect_vectors(review))
+        rows = [int(r) for r in snap.rows_by_review[review.id]]
+        verdicts = verdict.scores(live.searcher, self._verdict_vector(), rows)
+        draft, numbered = extractive.summarise_review(
+            review, snap, self._aspect_vectors(review), verdicts
+        )
         checked = verify(draft, numbered, {review.id: review})
         return self._answer(question, checked, True, scored, t0, {}, fallback)
 

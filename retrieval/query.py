@@ -17,8 +17,9 @@ the analysis costs a few set look-ups, not a scan of the corpus.
   package) followed by words no review uses ("hans zimmer", "jason statham", "donnie yen"). Two
   rare dictionary words are not a name ("derelict playhouse"). A name no review mentions is
   reported in `missing`, so the answer can say so instead of quoting unrelated sentences.
-- **Intent**: `rating` (stars, scores), `comparison` (who liked X most, do critics agree),
-  `verdict` (is it worth it, did anyone hate it) or `topic`.
+- **Chat spelling**: "goin", "lookin'" → "going", "looking"; "any1" → "anyone".
+- **Intent** (intent.py): `rating`, `comparison`, `verdict` or `topic`; a verdict or comparison
+  with no topic is `overall` ("is it any good?": each review's verdict, verdict.py).
 """
 
 from __future__ import annotations
@@ -28,12 +29,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
+from .intent import AGE_RATING, GENERIC_TERMS, OVERALL_TERMS, Intent, intent_of
 from .lexical import _QUERY_STOP, stem, terms
 from .names import named_terms
-
-Intent = Literal["topic", "verdict", "comparison", "rating"]
 
 # Below this Zipf frequency (wordfreq: 3 ≈ once per million words) a word absent from every
 # review is taken for a name or a typo rather than ordinary English the critics happen not to use.
@@ -72,41 +71,6 @@ _FRAME = re.compile(
     re.IGNORECASE,
 )
 
-_RATING = re.compile(
-    r"\b(?:ratings?|rated|star\s+ratings?|how\s+many\s+stars|\w+\s+stars?\s+out|(?:\d|one|two|three|"
-    r"four|five)(?:\.\d)?\s*stars?|score[sd]?\s+(?:it|the\s+film|out\s+of)|out\s+of\s+(?:5|five|10|ten)|"
-    r"grade[sd]?|marks?\s+out)\b",
-    re.IGNORECASE,
-)
-_COMPARISON = re.compile(
-    r"\b(?:who|which)\b.*\b(?:most|least|best|worst|harshest|kindest|nicest|meanest|more|less|"
-    r"favou?rite|fan|fans|hated|loved|liked|disliked|enjoyed|critical|positive|negative|"
-    r"harsh|kind|generous|agree|disagree)\b"
-    r"|\b(?:do|did|does)\s+(?:the\s+)?(?:critics|reviewers|reviews|they)\s+(?:all\s+)?(?:agree|disagree|differ)"
-    r"|\bcompare[sd]?\b|\bcomparison\b|\bconsensus\b|\bsplit\b|\bdivided\b|\bvs\.?\b|\bversus\b",
-    re.IGNORECASE,
-)
-_VERDICT = re.compile(
-    r"\b(?:worth|recommend\w*|verdict|overall|liked|dislike[sd]?|love[sd]?|hate[sd]?|enjoy\w*|"
-    r"good|bad|great|terrible|awful|fun|boring|disappoint\w*|any\s+good|should\s+i|"
-    r"thumbs|watch\s+it|see\s+it|impress\w*|positive|negative|praise\w*|criticis\w*|"
-    r"complain\w*|problem\w*|flaws?|weak\w*|strong\w*|best|worst|better|worse|succeed\w*|"
-    r"fail\w*|work(?:s|ed)?|land(?:s|ed)?|hold\s+up|live\s+up)\b",
-    re.IGNORECASE,
-)
-
-
-# Subject words that carry no topic: with only these left, a question asks for a verdict.
-_GENERIC_TERMS = frozenset(
-    terms(
-        "film movie it worth watching watch see seeing going go good bad great best worst most "
-        "least positive negative harsh harshest kind kindest nice liked like loved hated disliked "
-        "enjoyed recommend recommended overall verdict critic critics reviewer review one who "
-        "which better worse fan fans favourite favorite part thing things really actually their "
-        "them they was were is are any all whole well much more less"
-    )
-)
-
 
 @dataclass(frozen=True)
 class Query:
@@ -121,6 +85,9 @@ class Query:
     # True when the subject is only evaluative/generic words ("was it worth it?", "who was the
     # most positive?"): the question asks for each critic's overall verdict.
     generic: bool = False
+    # A verdict question with no topic but going to see the film ("is it any good?", "worth the
+    # ticket price?"): answered by each review's overall verdict (verdict.py), never refused.
+    overall: bool = False
     # It asks about the censor's age rating ("is it rated R?", "PG-13"), not a critic's.
     age_rating: bool = False
 
@@ -131,28 +98,10 @@ class Query:
 
 
 @functools.cache
-def _zipf(word: str) -> float:
+def zipf(word: str) -> float:
     from wordfreq import zipf_frequency
 
     return float(zipf_frequency(word, "en"))
-
-
-# An age rating ("is it rated R?", "PG-13") is the censor's, not a critic's: no `rating` intent.
-_AGE_RATING = re.compile(
-    r"\b(?:rated\s+(?:r|pg|g|nc|m|ma|15|18|12a?)\b|pg-?13|nc-?17|age\s+rating|certificate|"
-    r"mpaa|bbfc)",
-    re.IGNORECASE,
-)
-
-
-def intent_of(question: str) -> Intent:
-    if _RATING.search(question) and not _AGE_RATING.search(question):
-        return "rating"
-    if _COMPARISON.search(question):
-        return "comparison"
-    if _VERDICT.search(question):
-        return "verdict"
-    return "topic"
 
 
 def subject_of(question: str) -> str:
@@ -183,7 +132,7 @@ def is_first_name(word: str) -> bool:
     """One of ~5,000 census first names, and not an everyday word ("will", "guy"; the
     FIRST_NAME_MAX_ZIPF test runs per word asked: over every name it cost a cold start 0.1 s)."""
     low = word.lower()
-    return low in _first_names() and _zipf(low) < FIRST_NAME_MAX_ZIPF
+    return low in _first_names() and zipf(low) < FIRST_NAME_MAX_ZIPF
 
 
 @functools.cache
@@ -196,16 +145,42 @@ def _edits_allowed(word: str) -> int:
     return next((n for length, n in MAX_EDITS if len(word) <= length), MAX_EDITS[-1][1] + 1)
 
 
+_CHAT_ONE = re.compile(r"^(any|some|every|no)1$", re.IGNORECASE)
+# Chat shorthand for everyday words (a typo mender would take "tmrw" for a name).
+_SHORTHAND = {
+    "tmrw": "tomorrow", "tmr": "tomorrow", "tmw": "tomorrow", "2moro": "tomorrow",
+    "tonite": "tonight", "ppl": "people", "pls": "please", "plz": "please", "rn": "now",
+    "b4": "before", "bc": "because", "cuz": "because", "coz": "because", "abt": "about",
+    "gr8": "great", "idk": "I don't know", "imo": "in my opinion", "tbh": "honestly",
+}  # fmt: skip
+
+
+def chat_spelling(word: str) -> str:
+    """`word` as spelt out of chat shorthand: "tmrw" → "tomorrow", "any1" → "anyone", a dropped
+    g ("goin", "lookin'") → "going", "looking" when that is the more common English word."""
+    low = word.lower().rstrip("'’")
+    if low in _SHORTHAND:
+        return _SHORTHAND[low]
+    if m := _CHAT_ONE.match(low):
+        return m.group(1) + "one"
+    if len(low) >= 4 and low.endswith("in") and zipf(low + "g") >= max(3.0, zipf(low) + 1.5):
+        return low + "g"
+    return word
+
+
 def _mend(word: str, vocabulary: Callable[[], list[str]], known: Callable[[str], bool]) -> str:
     """`word`, or the review word it is a typo of (a word no review uses: "flamethower"; a common
     English word only when the match is very close and much rarer: "houston" → "huston")."""
     from rapidfuzz import fuzz, process, utils
     from rapidfuzz.distance import OSA
 
+    spelt = chat_spelling(word)
+    if spelt != word:
+        return spelt
     low = word.lower().strip("'’")
     if len(low) < 4 or not stem(low) or known(stem(low)):
         return word
-    common = _zipf(low) >= RARE_ZIPF
+    common = zipf(low) >= RARE_ZIPF
     cutoff = COMMON_TYPO_SIMILARITY if common else TYPO_SIMILARITY
     if len(low) < 5 and common:
         return word
@@ -219,7 +194,7 @@ def _mend(word: str, vocabulary: Callable[[], list[str]], known: Callable[[str],
     for match, _, _ in matches:
         if OSA.distance(low, match) > _edits_allowed(low):
             continue
-        if common and _zipf(match) > _zipf(low) - COMMON_TYPO_RARER:
+        if common and zipf(match) > zipf(low) - COMMON_TYPO_RARER:
             continue
         return str(match)
     return word
@@ -229,9 +204,11 @@ def analyse(
     question: str,
     known: Callable[[str], bool],
     vocabulary: Callable[[], list[str]],
+    film_terms: frozenset[str] = frozenset(),
 ) -> Query:
     """`known(stemmed term)`: is it in any review; `vocabulary()`: the reviews' surface words
-    (for mending typos; called only when a question has an unknown, uncommon word)."""
+    (for mending typos; called only when a question has an unknown, uncommon word);
+    `film_terms`: the stemmed words of the film names the question uses (no topic)."""
     text = " ".join(question.split())
     corrections: dict[str, str] = {}
 
@@ -249,7 +226,7 @@ def analyse(
     # A capitalised run of common words is emphasis ("in ALL CAPS"), not a name.
     names = [
         n for n in named_terms(mended)
-        if not (n.isupper() and min(_zipf(w.lower()) for w in n.split()) >= COMMON_ZIPF)
+        if not (n.isupper() and min(zipf(w.lower()) for w in n.split()) >= COMMON_ZIPF)
     ]  # fmt: skip
     run: list[str] = []
     runs: list[list[str]] = []
@@ -277,17 +254,17 @@ def analyse(
     for words in runs:
         # Trim common words off the ends: "the billie ellish song" names "billie ellish"; a
         # first name stays ("jason statham").
-        while words and _zipf(words[-1].lower()) >= COMMON_ZIPF:
+        while words and zipf(words[-1].lower()) >= COMMON_ZIPF:
             words = words[:-1]
         while (
             words
-            and _zipf(words[0].lower()) >= COMMON_ZIPF
+            and zipf(words[0].lower()) >= COMMON_ZIPF
             and not (len(words) >= 2 and is_first_name(words[0]))
         ):
             words = words[1:]
         if not words:
             continue
-        rare = min(_zipf(w.lower()) for w in words)
+        rare = min(zipf(w.lower()) for w in words)
         # Two words or more: a first name and more ("donnie yen"), or rare words ending in a
         # surname ("halle berry"); rare dictionary words are not a name ("derelict playhouse").
         named = len(words) >= 2 and (
@@ -299,14 +276,17 @@ def analyse(
                 names.append(phrase)
     missing = tuple(n for n in names if not all(known(t) for t in terms(n)))
     content = [t for t in terms(subject) if t not in _QUERY_STOP]
+    intent = intent_of(mended)  # "is it wroth seeing" asks for a verdict too
     return Query(
         question=text,
         subject=subject,
         names=tuple(names),
         missing=missing,
         corrections=corrections,
-        intent=intent_of(text),
-        age_rating=bool(_AGE_RATING.search(text)),
+        intent=intent,
+        age_rating=bool(AGE_RATING.search(text)),
         unmatched=unmatched / len(content) if content else 0.0,
-        generic=not [t for t in content if t not in _GENERIC_TERMS],
+        generic=not [t for t in content if t not in GENERIC_TERMS],
+        overall=intent in ("verdict", "comparison")
+        and not [t for t in content if t not in GENERIC_TERMS | OVERALL_TERMS | film_terms],
     )

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import features, ranker
+from . import features, ranker, verdict
 from .lexical import terms
 from .models import Passage, ScoredPassage
 from .store import Snapshot
@@ -236,7 +236,14 @@ class Searcher:
             return []
         dense, lex = self.candidates(query.search_text, qvec, rows)
         cands = list(dense)
-        sentence_scores = self.score_sentences(query, qvec, cands, dense)
+        if query.overall:
+            # Each review's overall verdict (verdict.py), from anywhere in the reviews found.
+            cands = self.rows_for({passages[r].review_id for r in cands}).tolist()
+            cosines = np.asarray(self.snapshot.vectors[np.asarray(cands)] @ qvec).tolist()
+            dense = dict(zip(cands, cosines, strict=True))
+            sentence_scores = verdict.scores(self, qvec, cands)
+        else:
+            sentence_scores = self.score_sentences(query, qvec, cands, dense)
         spans = {r: range(*self.snapshot.passage_sentences[r]) for r in cands}
 
         def rank(r: int, covered: set[int]) -> float:

@@ -192,16 +192,20 @@ def answer_question(
     intent: str = "topic",
     floor: float | None = None,
     age_rating: bool = False,
+    overall: bool = False,
 ) -> list[Part]:
     """The draft answer as parts (a lead-in saying how many reviews in scope speak to the
     question, then quotes grouped by review, each claimed from its hit's number); [] when no
     sentence answers the question. Verdicts and comparisons quote each critic's best sentence.
     A question about the `age_rating` ("is it rated R?") is never answered by a critic's
-    "Rating: 4 out of 5." line, however close its words."""
+    "Rating: 4 out of 5." line, however close its words. An `overall` verdict question ("is it
+    any good?") quotes each review's verdict (verdict.py scored the hits), never refused."""
     scored = scored_sentences(hits, snap)
     if age_rating:
         scored = [s for s in scored if not RATING.search(s.text)]
-    if intent in ("comparison", "verdict"):
+    if overall:
+        picked = pick_quotes(scored, per_review=1, floor=0.0, quote=1e-6, ratio=0.0)
+    elif intent in ("comparison", "verdict"):
         picked = pick_quotes(
             scored, per_review=1, floor=floor, quote=QUOTE_STANCE, ratio=STANCE_RATIO
         )
@@ -245,15 +249,19 @@ SUMMARY_STANCE = 0.15
 
 
 def summarise_review(
-    review: Review, snap: Snapshot, aspect_vecs: np.ndarray
+    review: Review,
+    snap: Snapshot,
+    aspect_vecs: np.ndarray,
+    verdicts: Mapping[int, float] | None = None,
 ) -> tuple[list[Part], list[Passage]]:
     """The rating when known, then the critic's own sentences on 3–5 different aspects.
 
-    Each aspect takes the review's sentence closest to it (cosine), favouring judgements over
-    description (by how strongly the sentence judges: stance.py) and, for the verdict, the
-    closing paragraphs where critics sum up (+0.1). A question ("Is it better than …?") or a
-    "Rating: …" line is never offered as a view; a rating line found in the text is shown as
-    the rating when the front matter has none.
+    The verdict is the sentence `verdicts` (sentence row → verdict.scores) rates highest, when
+    one scores above 0. Each other aspect takes the review's sentence closest to it (cosine),
+    favouring judgements over description (by how strongly the sentence judges: stance.py); so
+    does the verdict without `verdicts`, favouring the closing paragraphs where critics sum up
+    (+0.1). A question ("Is it better than …?") or a "Rating: …" line is never offered as a
+    view; a rating line found in the text is shown as the rating when the front matter has none.
     """
     rows = snap.rows_by_review[review.id]
     first = min(snap.passage_sentences[r][0] for r in rows)
@@ -273,7 +281,12 @@ def summarise_review(
     sims[:, 0] += 0.1 * closing
     picks: list[tuple[str, int, float]] = []  # (label, sentence, score)
     labels = [label for label, _ in aspects(review.film)]
+    best = max(range(len(keep)), key=lambda i: (verdicts or {}).get(keep[i], 0.0))
+    if verdicts and verdicts.get(keep[best], 0.0) > 0:
+        picks.append((labels[0], best, 1.0))  # the critic's bottom line is always shown
     for a, label in enumerate(labels):
+        if any(p[0] == label for p in picks):
+            continue
         for i in np.argsort(-sims[:, a]):
             if all(int(i) != p[1] for p in picks):
                 picks.append((label, int(i), float(sims[i, a])))

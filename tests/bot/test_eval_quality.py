@@ -44,14 +44,14 @@ ISSUE_BARS: dict[str, float] = {
     "verbatim_rate_min": 1.0,
 }
 BARS: dict[str, float] = {
-    "evidence_recall_min": 0.72,  # measured 0.740
-    "baseline_ratio_min": 1.22,  # ours ÷ the naive baseline's (0.5845), same questions: 1.27
-    "off_review_max": 0.14,  # measured 0.116
-    "on_evidence_min": 0.48,  # measured 0.500
+    "evidence_recall_min": 0.72,  # measured 0.747
+    "baseline_ratio_min": 1.22,  # ours ÷ the naive baseline's (0.5845), same questions: 1.28
+    "off_review_max": 0.14,  # measured 0.109
+    "on_evidence_min": 0.48,  # measured 0.492
     "refusal_rate_min": 0.57,  # 11 of the 19 unanswerable questions refused
-    # measured 10 of 97 answerable (9 before session 6's lower-case names, which refuse two
-    # more unanswerable tune questions and one fewer answerable one, and one more on holdout)
-    "false_refusals_max": 10,
+    # measured 9 of 97 answerable (10 before session 8's overall verdicts answered "was it worth
+    # it?")
+    "false_refusals_max": 9,
     "verbatim_rate_min": 1.0,
 }
 

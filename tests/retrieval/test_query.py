@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.engine import Engine
-from retrieval.query import Query, analyse
+from retrieval.query import Query, analyse, chat_spelling
 
 
 def _analyse(engine: Engine, question: str) -> Query:
@@ -120,3 +120,59 @@ def test_age_ratings_are_not_critics_ratings(
 ) -> None:
     query = _analyse(engine, question)
     assert (query.age_rating, query.intent) == (age_rating, intent)
+
+
+@pytest.mark.parametrize(
+    ("question", "titles"),
+    [
+        ("is it any good?", ()),
+        ("did the critics like it?", ()),
+        ("thumbs up or thumbs down?", ()),
+        ("is it wroth seeing in cinemas", ()),  # mended, then a verdict
+        ("ok real talk, is it worth seeing or nah", ()),
+        ("should i watch ballerina this weekend", ("ballerina",)),  # the film is no topic
+        ("is this movie decent? thinking of going friday", ()),
+        ("any1 know if its worth it", ()),  # chat spelling: "anyone"
+        ("should i bother with ballerina or just wait for streaming", ("ballerina",)),
+        ("would u recommend it", ()),
+    ],
+)
+def test_going_to_see_it_at_all_asks_for_overall_verdicts(
+    engine: Engine, question: str, titles: tuple[str, ...]
+) -> None:
+    """A verdict question with no topic (chat and the film's own name aside) is `overall`."""
+    searcher = engine._require().searcher
+    query = analyse(question, searcher.lexical.has, searcher.vocabulary, frozenset(titles))
+    assert query.intent == "verdict" and query.overall
+
+
+def test_a_consensus_with_no_topic_is_overall_too(engine: Engine) -> None:
+    """ "So what's the consensus?" compares the critics' overall verdicts."""
+    query = _analyse(engine, "so whats the consensus, is it worth a watch")
+    assert query.intent == "comparison" and query.overall
+    assert not _analyse(engine, "do the reviewers agree on the direction?").overall
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [("goin", "going"), ("lookin'", "looking"), ("any1", "anyone"), ("Some1", "someone"),
+     ("tmrw", "tomorrow"),
+     ("raisin", "raisin"), ("begin", "begin"), ("robin", "robin")],
+)  # fmt: skip
+def test_chat_spelling_is_read_as_english(typed: str, read: str) -> None:
+    """A dropped g and "any1" are read as the word meant; real words ending in -in stay."""
+    assert chat_spelling(typed) == read
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "should I go if I only care about the action?",
+        "is it as good as the actual john wick movies?",
+        "should i watch ballerina this weekend",  # the film's title unknown: a topic
+        "what did critics say about the score?",
+    ],
+)
+def test_a_verdict_on_a_topic_is_not_overall(engine: Engine, question: str) -> None:
+    """A question about the action, the series, or any topic is answered on that topic."""
+    assert not _analyse(engine, question).overall

@@ -92,3 +92,17 @@ def test_a_rhetorical_question_is_quoted_only_with_its_answer(engine: Engine) ->
     assert all(c.verified for c in answer.citations)
     if any("better than most movies" in q for q in banger):
         assert "Is it better than most movies that are not JOHN WICKs? Yes." in banger
+
+
+def test_summary_verdict_is_the_reviews_summing_up(engine: Engine) -> None:
+    """A summary's "Verdict:" is the sentence verdict.py rates the review's bottom line, always
+    shown: seat-at-the-high-table's "Overall, Ballerina doesn’t approach …" (cosine to the
+    aspect alone chose no verdict at all for it) and film-review's "perfectly serviceable"."""
+    expected = {
+        "seat-at-the-high-table": "Overall, Ballerina doesn’t approach the impossibly high",
+        "film-review-ballerina": "This is a perfectly serviceable picture with very good action.",
+    }
+    for critic, opening in expected.items():
+        lines = engine.summary(critic, use_llm=False).text.splitlines()
+        verdict = next(line for line in lines if line.startswith("- Verdict: "))
+        assert verdict.startswith(f"- Verdict: “{opening}"), verdict
