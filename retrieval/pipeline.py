@@ -252,9 +252,10 @@ class Pipeline:
             # Asked in words no list holds ("would we enjoy it?"): the nearest labelled
             # questions decide whether it is about the film as a whole (overall.py).
             whole = self._embedder().embed_query(asked)
-            if self._overall.asks_overall(whole):
-                # "Planning to catch it Saturday": everyday words, capitalised, name nothing.
-                query, missing, uncovered = replace(query, overall=True), [], False
+            query = replace(query, overall=self._overall.asks_overall(whole))
+        if query.overall and missing == plans:
+            # "Planning to catch it Saturday": everyday words, capitalised, name nothing.
+            missing, uncovered = [], False
         if query.generic and query.intent in ("verdict", "comparison"):
             # "Was it worth it?", "who was the most positive?": each critic's overall verdict.
             qvec = qvec + VERDICT_PULL * self._verdict_vector()

@@ -33,6 +33,7 @@ def test_the_shipped_examples_are_the_tune_questions() -> None:
         "any idea if ballerina is worth my evening?",
         "heading to the movies tonight, is ballerina a good pick?",
         "Planning to see it Sunday, is it good?",  # capitalised everyday words name nobody
+        "should I watch it Saturday?",  # recognised by its words; "Saturday" is no name
     ],
 )
 def test_a_plain_verdict_in_new_words_quotes_every_critics_verdict(
