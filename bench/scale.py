@@ -91,6 +91,9 @@ def measure(data: Path, index: Path, model: Path, qs: list[str], rounds: int) ->
         (f"film, narrow ({share(narrow):.2%})", {"film": films[-1]}, narrow),
     ]
     engine.ask(qs[0], use_llm=False)  # warm: caches, first Chroma query
+    # ...and the overall-verdict examples (overall.py), embedded once a process when, as here,
+    # the engine is given its embedder rather than a model folder to keep their vectors in
+    engine.ask("is it any good?", use_llm=False)
     results = []
     for label, kw, _ in cases:
         retrieval, search, total = [], [], []
