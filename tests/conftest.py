@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,11 @@ def reviews_dir(tmp_path: Path) -> Path:
     target = tmp_path / "reviews"
     shutil.copytree(REVIEWS, target)
     return target
+
+
+def run_module(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m module args…` from the repository root, as a maintainer runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip

@@ -4,8 +4,6 @@ the examples' vectors are embedded once and kept beside the model."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,15 +12,12 @@ import pytest
 from retrieval.embeddings import Embedder
 from retrieval.engine import Engine
 from retrieval.overall import OverallExamples
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_module
 
 
 def test_the_shipped_examples_are_the_tune_questions() -> None:
     """`python -m bench.overall_examples --check` rebuilds overall.json from tune, not holdout."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.overall_examples", "--check"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    done = run_module("bench.overall_examples", "--check")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "matches the tune questions" in done.stdout
 

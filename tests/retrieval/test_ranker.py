@@ -4,23 +4,18 @@ features are not search's is refused in one line."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from retrieval import ranker
-from tests.conftest import ROOT
+from tests.conftest import run_module
 
 
 def test_the_shipped_model_is_a_refit_on_tune() -> None:
     """`python -m bench.train_ranker --check` refits on data/eval/tune.jsonl (never holdout)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.train_ranker", "--check"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    done = run_module("bench.train_ranker", "--check")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "matches a refit" in done.stdout
     shipped = json.loads(ranker.MODEL_PATH.read_text("utf-8"))
