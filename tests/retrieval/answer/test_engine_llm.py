@@ -63,3 +63,31 @@ def test_llm_failure_falls_back_to_extractive_through_the_engine(fake_llm, index
     assert doc["mode"] == "extractive"
     assert doc["fallback_reason"] == "the LLM server failed (HTTP 500) after 1 retry"
     assert doc["citations"] and all(c["verified"] for c in doc["citations"])
+
+
+@pytest.mark.slow
+def test_a_plain_verdict_question_sends_the_llm_every_critics_verdict(fake_llm, index_dir):
+    """ "is it any good?" reaches the model with a passage from each of the five reviews,
+    among them their summing-up (verdict.py), and its quote of one is verified."""
+    verdict = "This is a perfectly serviceable picture with very good action."
+    seen: list[str] = []
+
+    def reply(body: dict[str, Any]) -> Reply:
+        blocks = _BLOCK.findall(body["messages"][1]["content"])
+        seen.extend(text for _, text in blocks)
+        n = next(n for n, text in blocks if verdict in text)
+        return Reply(f'One critic calls it "{verdict}" [{n}].')
+
+    fake_llm.responder = reply
+    settings = load_settings(
+        {"OPENAI_BASE_URL": fake_llm.base_url, "REVIEWBOT_LLM_TIMEOUT": "5"}, dotenv=False
+    )
+    engine = Engine(DATA_DIR, index_dir, llm=llm_from_settings(settings))
+    doc = engine.ask("is it any good?").to_json()
+
+    assert doc["mode"] == "llm" and doc["quotes"]["verified"] == 1
+    assert {p["review_id"] for p in doc["passages"]} == {
+        "film-review-ballerina", "filmstories-en-pointe-or-tutu-much", "seat-at-the-high-table",
+        "slows-down-four-stars", "total-banger",
+    }  # fmt: skip
+    assert any("Overall, Ballerina doesn’t approach" in text for text in seen)
