@@ -202,6 +202,11 @@ class Engine:
         live = self._require()
         return live, self._pipeline.prepare(live, question)
 
+    def ask_on(self, live: Live, question: str, *, k: int | None = None) -> Answer:
+        """An offline answer on `live` (from `prepared`, maybe with another sentence model:
+        `Searcher.with_model`), as `ask` answers; for bench/train_ranker.py `--cv-answers`."""
+        return self._pipeline.ask(live, question, k=k, use_llm=False)
+
     def check_question(self, question: str) -> str:
         return self._pipeline.check_question(question)
 

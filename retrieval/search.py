@@ -96,6 +96,11 @@ class Searcher:
             lambda j: features.traits(snapshot.sentence_text(j))
         )
 
+    def with_model(self, model: ranker.Ranker) -> Searcher:
+        """A Searcher of the same generation whose sentences `model` scores (for measuring a
+        model fitted on part of tune against the rest: bench/train_ranker.py `--cv-answers`)."""
+        return Searcher(self.snapshot, self._open_collection, model)
+
     def _chroma(self) -> Any:
         if self._collection is None:
             with self._lock:
