@@ -17,6 +17,10 @@
     engine.complete_critics(prefix, limit=25) -> list[Review]   # [] on an empty index
     engine.check_question(question) -> str          # stripped; raises BadQuestion
     engine.warm_up()                                 # open the index and model ahead of use
+    engine.prepared(question) -> (Live, Asked)       # for the benchmarks: the question as
+    engine.ask_on(live, question, k=None) -> Answer  # search sees it; an offline answer on a
+                                                     # Live whose searcher may carry another
+                                                     # sentence model (Searcher.with_model)
 
 A thin facade: indexing is `indexing.Indexer`, names are `catalogue.Catalogue`, answering is
 `pipeline.Pipeline`. All methods are synchronous and thread-safe; async adapters call them via
