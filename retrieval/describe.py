@@ -25,18 +25,28 @@ from .models import Review
 
 _WHO = (
     r"(?:critic|reviewer|review|writer|one|guy|person|woman|man|lady|blogger|blog|site|outlet|"
-    r"piece|article|write-?up)"
+    r"piece|article|write-?up|link|url|page|post|website)"
 )
+# Where a description ends: a clause's punctuation, a dash between words ("the tutu one - did
+# they…", "the one who mentioned X — what about…").
+_END = r"\s*[:,;?!]|\s+[-–—]+\s|\s*[–—]"
 _VERBS = (
     r"(?:think|thinks|thought|say|says|said|feel|felt|make|made|write|wrote|reckon|reckoned|"
     r"have|has|had|do|did|does|like|liked|dislike|disliked|love|loved|hate|hated|find|found|"
-    r"consider|considered|rate|call|describe|described|mention|mentioned)"
+    r"consider|considered|rate|call|describe|described|mention|mentioned|talk|talked|speak|"
+    r"spoke|comment|commented)"
 )
 _PATTERNS = (
     # "the critic who gave it four stars", "that reviewer from Film Stories"
     re.compile(
         rf"\b(?:the|that|this)\s+{_WHO}\s+(?:who|that|which|whose|from|at|with|giving|calling)"
-        rf"\s+(?P<desc>.+?)(?=\s*[:,;?!]|\s+{_VERBS}\b(?!\s+(?:it|the|a|an|that|this)\b)|$)",
+        rf"\s+(?P<desc>.+?)(?={_END}|\s+{_VERBS}\b(?!\s+(?:it|the|a|an|that|this)\b)|$)",
+        re.IGNORECASE,
+    ),
+    # "whoever gave it 4/5", "anyone who called it a banger"
+    re.compile(
+        rf"\b(?:whoever|anyone\s+who|the\s+one\s+who)\s+(?P<desc>.+?)"
+        rf"(?={_END}|\s+{_VERBS}\b(?!\s+(?:it|the|a|an|that|this)\b)|$)",
         re.IGNORECASE,
     ),
     # "in the 'total banger' review", "the tutu much reviewer", "the Film Stories critic"
@@ -47,7 +57,15 @@ _PATTERNS = (
     # "according to Film Stories", "Film Stories' review"
     re.compile(r"\baccording\s+to\s+(?P<desc>[^,;:?!]{2,60})", re.IGNORECASE),
     re.compile(r"(?P<desc>\b[\w ]{2,40}?)['’]s?\s+review\b", re.IGNORECASE),
+    # Opening the question, no article: "high table reviewer thoughts on…" (a few words only)
+    re.compile(
+        r"^\W*(?P<desc>(?:[\w'’.-]+\s+){0,3}[\w'’.-]+)\s+(?:critic|reviewer|review)s?\b",
+        re.IGNORECASE,
+    ),
 )
+# _PATTERNS before this index end at their description (a verb or a clause's end follows it);
+# from it on, a pattern's whole match frames the description ("the tutu much reviewer").
+_OPEN_ENDED = 2
 # Words in a description that say nothing about which review it is.
 _GENERIC = frozenset(
     terms(
@@ -67,10 +85,13 @@ _RATING_LINE = re.compile(r"\brating:\s*(.{1,30})", re.IGNORECASE)
 class Described:
     review: Review
     description: str  # the words that described it, as typed
+    # What to cut from the question: the description with the words that framed it ("the
+    # critic who …", "whoever …", "the … one"); the description alone when empty.
+    span: str = ""
 
     def strip_from(self, question: str) -> str:
         """The question without the description (what is left to search for)."""
-        return " ".join(question.replace(self.description, " ").split())
+        return " ".join(question.replace(self.span or self.description, " ").split())
 
 
 def _rating(text: str) -> tuple[float, float] | None:
@@ -197,15 +218,21 @@ def described(
                     named.setdefault(rid, (reviews[rid], m.group()))
     if len(named) == 1:
         r, text = next(iter(named.values()))
-        return Described(r, text)
+        # "the Film Stories guy": the words around the name go with it.
+        around = rf"(?:\b(?:the|that|this)\s+)?{re.escape(text)}(?:['’]s?)?(?:\s+{_WHO}s?\b)?"
+        framed = re.search(around, question, re.IGNORECASE)
+        return Described(r, text, framed.group() if framed else text)
     if named:
         return None
-    for pattern in _PATTERNS:
+    for n, pattern in enumerate(_PATTERNS):
         for m in pattern.finditer(question):
             desc = m.group("desc").strip(" '\"‘’“”")
             found = _match(desc, reviews, review_ids_with)
-            if found is not None:
-                return Described(found, m.group("desc").strip())
+            if found is None:
+                continue
+            # Cut with the words that framed it: "the critic who gave it 4/5", "the tutu one".
+            end = m.end() if n >= _OPEN_ENDED else m.end("desc")
+            return Described(found, m.group("desc").strip(), question[m.start() : end].strip())
     return None
 
 

@@ -55,6 +55,7 @@ FIRST_NAME_MAX_ZIPF = 5.0
 # surname ("halle berry"); capitalised names always count.
 NAME_ZIPF = 2.5
 COMMON_ZIPF = 4.0  # words at least this frequent never start or end a name
+COMPOUND_ZIPF = 4.0  # a word no review uses splits in two when both halves are this common
 
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 
@@ -66,7 +67,7 @@ _FRAME = re.compile(
     r"the|a|an|of|about|on|in|to|for|regarding|concerning|"
     r"critics?|reviewers?|reviews?|writers?|people|folks|they|them|their|"
     r"say|said|says|saying|think|thought|thinks|feel|felt|react(?:ed|ion)?|mention(?:ed)?|"
-    r"write|wrote|written|talk(?:ed)?|discuss(?:ed)?|opinions?|views?|make|made|"
+    r"write|wrote|written|talk(?:ed)?|discuss(?:ed)?|opinions?|views?|thoughts?|make|made|"
     r"tell|me|us|please|anything|something|there|overall|general(?:ly)?)(?![\w-])",
     re.IGNORECASE,
 )
@@ -107,7 +108,7 @@ def zipf(word: str) -> float:
 def subject_of(question: str) -> str:
     """The question without framing words and punctuation runs ("" when nothing is left)."""
     text = _FRAME.sub(" ", question)
-    text = re.sub(r"[?!.,;:]+", " ", text)
+    text = re.sub(r"[?!.,;:]+|(?<![\w-])[-–—]+(?![\w-])", " ", text)  # a lone dash too
     return " ".join(text.split())
 
 
@@ -168,6 +169,23 @@ def chat_spelling(word: str) -> str:
     return word
 
 
+def _compound(low: str, known: Callable[[str], bool]) -> str | None:
+    """Two everyday words typed as one ("screentime" → "screen time", "fightscenes" → "fight
+    scenes"), at least one of them a review's, where the whole is rare enough to be taken for a
+    name otherwise ("No review mentions screentime."); never a census name ("reddick" is not
+    "red dick")."""
+    if zipf(low) >= NAME_ZIPF or low in surnames() or low in _first_names():
+        return None  # as a whole, too common to be taken for a name: leave it be
+    best: tuple[float, str] | None = None
+    for i in range(3, len(low) - 2):
+        head, tail = low[:i], low[i:]
+        score = min(zipf(head), zipf(tail))
+        better = score >= COMPOUND_ZIPF and (best is None or score > best[0])
+        if better and any(known(t) for t in terms(f"{head} {tail}")):
+            best = (score, f"{head} {tail}")
+    return best[1] if best else None
+
+
 def _mend(word: str, vocabulary: Callable[[], list[str]], known: Callable[[str], bool]) -> str:
     """`word`, or the review word it is a typo of (a word no review uses: "flamethower"; a common
     English word only when the match is very close and much rarer: "houston" → "huston")."""
@@ -180,6 +198,8 @@ def _mend(word: str, vocabulary: Callable[[], list[str]], known: Callable[[str],
     low = word.lower().strip("'’")
     if len(low) < 4 or not stem(low) or known(stem(low)):
         return word
+    if (split := _compound(low, known)) is not None:
+        return split
     common = zipf(low) >= RARE_ZIPF
     cutoff = COMMON_TYPO_SIMILARITY if common else TYPO_SIMILARITY
     if len(low) < 5 and common:

@@ -176,3 +176,58 @@ def test_chat_spelling_is_read_as_english(typed: str, read: str) -> None:
 def test_a_verdict_on_a_topic_is_not_overall(engine: Engine, question: str) -> None:
     """A question about the action, the series, or any topic is answered on that topic."""
     assert not _analyse(engine, question).overall
+
+
+@pytest.mark.parametrize(
+    ("question", "corrections", "missing"),
+    [
+        ("what did they say about keanus screentime", {"screentime": "screen time"}, ()),
+        ("were the fightscenes good", {"fightscenes": "fight scenes"}, ()),
+        ("what about lance reddick", {}, ()),  # a census surname, not "red dick"
+        ("is jason statham in it", {}, ("jason statham",)),
+    ],
+)
+def test_two_words_typed_as_one_are_not_a_name(
+    engine: Engine, question: str, corrections: dict[str, str], missing: tuple[str, ...]
+) -> None:
+    """A closed compound of everyday words ("screentime") is read as its two words, not refused
+    as a name no review mentions; real names are left whole."""
+    query = _analyse(engine, question)
+    assert {k: v for k, v in query.corrections.items() if " " in v} == corrections
+    assert query.missing == missing
+
+
+@pytest.mark.parametrize(
+    ("question", "review", "subject"),
+    [
+        ("whoever gave it 4/5, what did they say about keanu", "slows-down-four-stars", "keanu"),
+        ("anyone who gave it four stars talk about the flashbacks?", "slows-down-four-stars",
+         "flashbacks"),
+        ("the one who brought up dead mans shoes — did the revenge story land for them",
+         "filmstories-en-pointe-or-tutu-much", "revenge story land"),
+        ("that filmstories.co.uk link someone posted, does it mention the soundtrack",
+         "filmstories-en-pointe-or-tutu-much", "someone posted it soundtrack"),
+        ("high table reviewer thoughts on the ballet training stuff?", "seat-at-the-high-table",
+         "ballet training stuff"),
+        ("the tutu one - did they like the fights", "filmstories-en-pointe-or-tutu-much",
+         "like fights"),
+        ("did the film stories guy like de armas", "filmstories-en-pointe-or-tutu-much",
+         "like de armas"),
+    ],
+)  # fmt: skip
+def test_a_described_critic_scopes_and_leaves_the_topic(
+    engine: Engine, question: str, review: str, subject: str
+) -> None:
+    """The description ("whoever gave it 4/5", "the one who brought up X —", "that <url> link",
+    "high table reviewer") picks its review and is cut out with the words that framed it: what
+    is left is the topic, not the description's remains nor nothing at all."""
+    _, asked = engine.prepared(question)
+    assert asked.scope == {review}
+    assert asked.query.subject == subject
+    assert not asked.missing
+
+
+def test_a_topic_before_a_dash_is_no_description(engine: Engine) -> None:
+    """A topic then a dash ("keanu's cameo - did any review like it") describes no review."""
+    _, asked = engine.prepared("keanu's cameo - did any review like it")
+    assert asked.scope is None
