@@ -236,6 +236,10 @@ class Pipeline:
                 note = f"Answering from {found.review.display_name}'s review."
         shown = [] if note else named  # the critic's note says more than the film's
         in_scope = set(scope if scope is not None else snap.reviews)
+        if len(snap.films) == 1:
+            # One film: its name is in nearly every review sentence, so it tells no topic (a
+            # sentence saying "BALLERINA" answered "who composed the score for Ballerina?").
+            asked = without_films(asked, snap.films)
         titles = film_terms(asked, snap.films)
         query = analyse(asked, searcher.lexical.has, searcher.vocabulary, titles)
         missing = []

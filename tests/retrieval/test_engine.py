@@ -271,3 +271,16 @@ def test_an_age_rating_is_not_a_critics_rating(engine: Engine) -> None:
     assert all("Rating:" not in c.quote for c in censor.citations)
     critics = engine.ask("What rating did critics give it?", use_llm=False)
     assert critics.found and [c.quote for c in critics.citations] == ["Rating: 4 out of 5."]
+
+
+def test_the_films_own_name_is_no_topic(engine: Engine) -> None:
+    """On a one-film index every review names the film: a sentence that only shares its name
+    ("But BALLERINA is obviously more invested in its thrills…") does not answer "who composed
+    the score for Ballerina?", which no review covers."""
+    _, asked = engine.prepared("who composed the score for ballerina?")
+    assert asked.query.subject == "who composed score"
+    answer = engine.ask("who composed the score for ballerina?", use_llm=False)
+    assert not answer.found
+    assert "BALLERINA is obviously" not in answer.text
+    _, whole = engine.prepared("is ballerina any good?")
+    assert whole.query.overall  # the film asked about as a whole is still a verdict question
