@@ -145,3 +145,15 @@ def full_names(name: str, texts: Iterable[str]) -> set[str]:
                 if [w.lower() for w in run[i : i + len(words)]] == [w.lower() for w in words]:
                     found.add(" ".join(run))
     return found
+
+
+def written_as_name(word: str, texts: Iterable[str]) -> bool:
+    """Whether `texts` write `word` capitalised ("Keanu", "McShane"): a name, not a word that is
+    merely rare in English ("flamethrower")."""
+    low = word.lower()
+    return any(
+        low == _strip_possessive(w).lower()
+        for text in texts
+        for m in _CAPS_RUN.finditer(text)
+        for w in m.group().split()
+    )

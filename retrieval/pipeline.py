@@ -16,6 +16,7 @@ Long because `ask` is kept as one top-down reading of the whole path, scope to v
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -36,8 +37,9 @@ from .films import Film, film_terms, names_film, scoping_films, with_films, with
 from .llm import LLM
 from .llm.prompting import NO_PASSAGES_TEXT, StreamFilter, cut_reply, strip_not_found
 from .models import Answer, Part, Review, ScoredPassage
+from .names import full_names, written_as_name
 from .overall import OverallExamples
-from .query import Query, analyse, zipf
+from .query import COMMON_ZIPF, RARE_ZIPF, Query, analyse, is_first_name, zipf
 from .search import Searcher
 from .store import Snapshot
 
@@ -79,8 +81,61 @@ VERDICT_PULL = 1.0
 PLAN_ZIPF = 4.5
 
 
-def _no_mention(names: Sequence[str]) -> str:
+def _no_mention(names: Sequence[str], review: Review | None = None) -> str:
+    """ "No review mentions X.", or "<critic>'s review does not mention X." when one review is
+    asked about (others may well mention X)."""
+    if review is not None:
+        return " ".join(f"{review.display_name}'s review does not mention {n}." for n in names)
     return " ".join(f"No review mentions {n}." for n in names)
+
+
+def _one_review(scope: set[str] | None, snap: Snapshot) -> Review | None:
+    return snap.reviews[next(iter(scope))] if scope is not None and len(scope) == 1 else None
+
+
+# Reviews read for the longer forms of a name the reviews in scope do not use.
+NAME_FORMS_READ = 20
+
+
+def _lower_case_names(query: Query, live: Live, in_scope: set[str]) -> list[str]:
+    """When only some reviews are asked about: words of the question rare in English that other
+    reviews write as names ("keanu", "mcshane" typed in lower case): the reviews asked about
+    must use them too (query.py takes a lower-case word for a name only when no review uses it,
+    and "flamethrower" is rare but no name)."""
+    if len(in_scope) >= len(live.snapshot.reviews):
+        return []
+    typed = " ".join(query.names).lower()
+    found = []
+    for m in re.finditer(r"[A-Za-z][\w'’-]*", query.subject):
+        word = re.sub(r"['’]s?$", "", m.group()).lower()
+        if len(word) < 3 or word in typed or zipf(word) >= RARE_ZIPF:
+            continue
+        using = live.searcher.reviews_naming(word) or set()
+        bodies = [live.snapshot.reviews[r].body for r in sorted(using)[:NAME_FORMS_READ]]
+        if written_as_name(word, bodies):
+            found.append(word)
+    return list(dict.fromkeys(found))
+
+
+def _missing_names(
+    names: Sequence[str], live: Live, in_scope: set[str], named: Sequence[Film]
+) -> list[str]:
+    """The `names` no review in scope uses, in any of the longer forms other reviews give them
+    (asked about "keanu", a review that says "Reeves" uses the name: "Keanu Reeves")."""
+    searcher, reviews = live.searcher, live.snapshot.reviews
+    missing = []
+    for name in names:
+        naming = searcher.reviews_naming(name)
+        if naming is None or naming & in_scope or names_film(name, named):
+            continue
+        bodies = [reviews[r].body for r in sorted(naming)[:NAME_FORMS_READ]]
+        own = {w.lower() for w in name.split()}
+        forms = {w.lower() for n in full_names(name, bodies) for w in n.split()} - own
+        # A surname says who is meant; a first name or an everyday word ("John") does not.
+        forms = {w for w in forms if zipf(w) < COMMON_ZIPF and not is_first_name(w)}
+        if not any((searcher.reviews_naming(w) or set()) & in_scope for w in forms):
+            missing.append(name)
+    return missing
 
 
 class Pipeline:
@@ -156,7 +211,11 @@ class Pipeline:
         def not_covered(fallback: str | None = None) -> Answer:
             """found=False: say so plainly; offer the closest sentences only if related (and,
             being under the bar, never the answer just refused)."""
-            lead = _no_mention(missing) if uncovered else "No review covers that question."
+            lead = (
+                _no_mention(missing, _one_review(scope, snap))
+                if uncovered
+                else "No review covers that question."
+            )
             parts = [Part("text", lead)]
             closest = extractive.closest_sentences(hits, snap, asked.qvec, floor)
             if closest:
@@ -191,7 +250,8 @@ class Pipeline:
         if note:
             draft = [Part("text", note), Part("break"), *draft]
         if missing:
-            draft += [Part("break"), Part("break"), Part("text", _no_mention(missing))]
+            draft += [Part("break"), Part("break"),
+                      Part("text", _no_mention(missing, _one_review(scope, snap)))]  # fmt: skip
         checked = verify(draft, numbered, snap.reviews)
         if not checked.citations:
             return not_covered(fallback)
@@ -242,12 +302,9 @@ class Pipeline:
             asked = without_films(asked, snap.films)
         titles = film_terms(asked, snap.films)
         query = analyse(asked, searcher.lexical.has, searcher.vocabulary, titles)
-        missing = []
-        for name in query.names:
-            naming = searcher.reviews_naming(name)
-            if naming is not None and not naming & in_scope and not names_film(name, named):
-                missing.append(name)
-        uncovered = bool(query.names) and len(missing) == len(query.names)
+        names = [*query.names, *_lower_case_names(query, live, in_scope)]
+        missing = _missing_names(names, live, in_scope, named)
+        uncovered = bool(names) and len(missing) == len(names)
 
         t1 = self._clock()
         qvec = self._embedder().embed_query(query.search_text)

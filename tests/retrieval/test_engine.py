@@ -284,3 +284,25 @@ def test_the_films_own_name_is_no_topic(engine: Engine) -> None:
     assert "BALLERINA is obviously" not in answer.text
     _, whole = engine.prepared("is ballerina any good?")
     assert whole.query.overall  # the film asked about as a whole is still a verdict question
+
+
+def test_a_name_the_review_asked_about_never_uses(engine: Engine) -> None:
+    """Asked about one review, a name only other reviews use is refused for that review, typed
+    in lower case too, and said so of that review rather than of every review."""
+    answer = engine.ask("what did the tutu review think of keanu's cameo", use_llm=False)
+    assert not answer.found
+    assert answer.text == "Film Stories's review does not mention keanu."
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what did the banger review think of Keanu's part?",  # it says "Reeves" ("Keanu Reeves")
+        "the banger review - what did they say about the flamethrower",  # rare, but no name
+    ],
+)
+def test_a_review_that_uses_another_form_of_the_name_answers(engine: Engine, question: str) -> None:
+    """Another part of the full name the other reviews give ("Reeves"), or a rare word that is
+    no name at all, is not a missing name."""
+    _, asked = engine.prepared(question)
+    assert asked.scope == {"total-banger"} and asked.missing == []
