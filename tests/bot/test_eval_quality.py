@@ -1,6 +1,6 @@
 """Answer quality on the held-out questions, checked through `reviewbot eval` as a real process.
 
-Two sets of thresholds:
+Two sets of thresholds on holdout (and BLIND_BARS below, on the blind probe set):
 - ISSUE_BARS: what issue 8 asks for. Not met yet (the README's quality section has the figures);
   kept here so the gap is visible in one place.
 - BARS, enforced: what the offline pipeline measured on holdout (116 questions: the 58 of the
@@ -56,22 +56,52 @@ BARS: dict[str, float] = {
 }
 
 
-@pytest.fixture(scope="module")
-def holdout(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """`reviewbot eval holdout.jsonl -k 8 --no-llm --json` on a fresh index: its metrics."""
-    index = tmp_path_factory.mktemp("quality") / "index"
+# data/eval/blind_probe.jsonl (96 questions helpers wrote blind in session 9, then used to fix
+# what they showed: not held out, but never fitted on). Measured at the session's end: on_evidence
+# 0.61, off_review 0.08, 4 of 84 answerable refused, 9 of 12 unanswerable refused (at its start:
+# 0.54, 0.09, 9, 4). Guards the fixes it led to (critics described in chat grammar, the film's
+# name as no topic, names a scoped review never uses).
+BLIND = ROOT / "data" / "eval" / "blind_probe.jsonl"
+BLIND_BARS: dict[str, float] = {
+    "on_evidence_min": 0.58,
+    "off_review_max": 0.11,
+    "false_refusals_max": 5,
+    "refusal_rate_min": 0.66,
+}
+
+
+def _eval(path: Path, index: Path) -> dict[str, Any]:
+    """`reviewbot eval <path> -k 8 --no-llm --json` on the index at `index`: its metrics."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     env["REVIEWBOT_MODEL_DIR"] = str(MODEL_DIR)
     common = ["--data", str(REVIEWS), "--index", str(index)]
     cli = [sys.executable, "-m", "bot.cli"]
-    subprocess.run([*cli, "index", *common], check=True, capture_output=True, env=env)
+    if not index.exists():
+        subprocess.run([*cli, "index", *common], check=True, capture_output=True, env=env)
     proc = subprocess.run(
-        [*cli, "eval", str(HOLDOUT), "-k", str(K), "--no-llm", "--json", *common],
+        [*cli, "eval", str(path), "-k", str(K), "--no-llm", "--json", *common],
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     metrics: dict[str, Any] = json.loads(proc.stdout)["metrics"]
     return metrics
+
+
+@pytest.fixture(scope="module")
+def holdout(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """`reviewbot eval holdout.jsonl -k 8 --no-llm --json` on a fresh index: its metrics."""
+    return _eval(HOLDOUT, tmp_path_factory.mktemp("quality") / "index")
+
+
+def test_blind_probe_keeps_what_it_led_to(tmp_path: Path) -> None:
+    """The questions helpers wrote blind this session keep the figures the fixes they led to
+    reached (BLIND_BARS), every quote verbatim."""
+    m = _eval(BLIND, tmp_path / "index")
+    assert m["questions"] == 96 and m["verbatim_rate"] == 1.0
+    assert m["on_evidence"] >= BLIND_BARS["on_evidence_min"]
+    assert m["off_review"] <= BLIND_BARS["off_review_max"]
+    assert m["false_refusals"] <= BLIND_BARS["false_refusals_max"]
+    assert m["refusal_rate"] >= BLIND_BARS["refusal_rate_min"]
 
 
 def test_holdout_evidence_recall(holdout: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "data" / "eval"
 FILES = [
     "dev.jsonl", "questions.jsonl", "more_tune.jsonl", "verdict_tune.jsonl", "fresh_holdout.jsonl",
-    "tune.jsonl", "holdout.jsonl",
+    "tune.jsonl", "holdout.jsonl", "blind_probe.jsonl",
 ]  # fmt: skip
 TYPES = {
     "paraphrase", "scene", "critic_description", "verdict", "comparison",
