@@ -27,6 +27,8 @@ _WHO = (
     r"(?:critic|reviewer|review|writer|one|guy|person|woman|man|lady|blogger|blog|site|outlet|"
     r"piece|article|write-?up|link|url|page|post|website)"
 )
+# Words for a critic that as readily mean a person or thing in the film ("the main guy").
+_PEOPLE = frozenset({"one", "guy", "person", "woman", "man", "lady"})
 # Where a description ends: a clause's punctuation, a dash between words ("the tutu one - did
 # they…", "the one who mentioned X — what about…").
 _END = r"\s*[:,;?!]|\s+[-–—]+\s|\s*[–—]"
@@ -51,7 +53,7 @@ _PATTERNS = (
     ),
     # "in the 'total banger' review", "the tutu much reviewer", "the Film Stories critic"
     re.compile(
-        rf"\b(?:the|that|this)\s+(?P<desc>[^,;:?!]{{2,60}}?)\s+{_WHO}s?\b",
+        rf"\b(?:the|that|this)\s+(?P<desc>[^,;:?!]{{2,60}}?)\s+(?P<who>{_WHO})s?\b",
         re.IGNORECASE,
     ),
     # "according to Film Stories", "Film Stories' review"
@@ -227,7 +229,10 @@ def described(
     for n, pattern in enumerate(_PATTERNS):
         for m in pattern.finditer(question):
             desc = m.group("desc").strip(" '\"‘’“”")
-            found = _match(desc, reviews, review_ids_with)
+            # "the main guy", "the older ones" are people or films as readily as critics: such a
+            # description must name the review itself (its rating, title, outlet, critic, URL).
+            loose = (m.groupdict().get("who") or "").lower() in _PEOPLE
+            found = _match(desc, reviews, review_ids_with, meta_only=loose)
             if found is None:
                 continue
             # Cut with the words that framed it: "the critic who gave it 4/5", "the tutu one".
@@ -237,8 +242,14 @@ def described(
 
 
 def _match(
-    desc: str, reviews: Mapping[str, Review], review_ids_with: Callable[[str], set[str]]
+    desc: str,
+    reviews: Mapping[str, Review],
+    review_ids_with: Callable[[str], set[str]],
+    *,
+    meta_only: bool = False,
 ) -> Review | None:
+    """The one review `desc` clearly describes; `meta_only`: by what is known of the review
+    (rating, critic, outlet, title, id, URL words), not by words of its text."""
     wanted = _rating(desc)
     if wanted is not None:
         rated = [r for r in reviews.values() if (got := review_rating(r)) and
@@ -252,7 +263,7 @@ def _match(
     scores = dict.fromkeys(reviews, 0.0)
     for t in words:
         in_meta = {rid for rid, ts in meta.items() if t in ts}
-        in_text = review_ids_with(t) & set(reviews)
+        in_text = set() if meta_only else review_ids_with(t) & set(reviews)
         df = len(in_meta | in_text)
         if not df or df == n:
             continue

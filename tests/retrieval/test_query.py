@@ -227,7 +227,16 @@ def test_a_described_critic_scopes_and_leaves_the_topic(
     assert not asked.missing
 
 
-def test_a_topic_before_a_dash_is_no_description(engine: Engine) -> None:
-    """A topic then a dash ("keanu's cameo - did any review like it") describes no review."""
-    _, asked = engine.prepared("keanu's cameo - did any review like it")
+@pytest.mark.parametrize(
+    "question",
+    [
+        "keanu's cameo - did any review like it",  # a topic, then a dash
+        "does the main guy from the original films show up much?",  # a person in the film
+        "any vehicle chases like the motorcycle stuff in the older ones?",  # earlier films
+    ],
+)
+def test_people_and_films_are_no_critic_described(engine: Engine, question: str) -> None:
+    """ "the main guy", "the older ones" describe a review only by what is known of it (rating,
+    title, outlet, critic, URL), not by a word of its text: here they describe none."""
+    _, asked = engine.prepared(question)
     assert asked.scope is None
