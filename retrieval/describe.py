@@ -29,6 +29,15 @@ _WHO = (
 )
 # Words for a critic that as readily mean a person or thing in the film ("the main guy").
 _PEOPLE = frozenset({"one", "guy", "person", "woman", "man", "lady"})
+# What a critic does that a person in the film does not: judging and writing.
+_CRITICS_DOING = re.compile(
+    r"(?:hated|hates|loved|loves|liked|likes|disliked|said|says|wrote|writes|gave|gives|rated|"
+    r"rates|called|calls|mentioned|mentions|complained|compared|compares|reviewed|thought|"
+    r"thinks|praised|trashed|panned|critici[sz]ed|brought|talked|talks|described|noted|argued|"
+    r"claimed|felt|enjoyed|recommended|raved|types|typed|uses|used|spells|didn['’]?t|did\s+not|"
+    r"was\s+(?:harsh|kind|positive|negative)|got|found|reckoned|called|went\s+on)\b",
+    re.IGNORECASE,
+)
 # Where a description ends: a clause's punctuation, a dash between words ("the tutu one - did
 # they…", "the one who mentioned X — what about…").
 _END = r"\s*[:,;?!]|\s+[-–—]+\s|\s*[–—]"
@@ -41,7 +50,7 @@ _VERBS = (
 _PATTERNS = (
     # "the critic who gave it four stars", "that reviewer from Film Stories"
     re.compile(
-        rf"\b(?:the|that|this)\s+{_WHO}\s+(?:who|that|which|whose|from|at|with|giving|calling)"
+        rf"\b(?:the|that|this)\s+(?P<who>{_WHO})\s+(?:who|that|which|whose|from|at|with|giving|calling)"
         rf"\s+(?P<desc>.+?)(?={_END}|\s+{_VERBS}\b(?!\s+(?:it|the|a|an|that|this)\b)|$)",
         re.IGNORECASE,
     ),
@@ -231,7 +240,11 @@ def described(
             desc = m.group("desc").strip(" '\"‘’“”")
             # "the main guy", "the older ones" are people or films as readily as critics: such a
             # description must name the review itself (its rating, title, outlet, critic, URL).
-            loose = (m.groupdict().get("who") or "").lower() in _PEOPLE
+            # So is "the lady who runs the ballet school" unless what follows is a critic's
+            # doing ("the guy who hated the marketing", "the one who gave it 4/5").
+            loose = (m.groupdict().get("who") or "").lower() in _PEOPLE and not (
+                n == 0 and _CRITICS_DOING.match(desc)
+            )
             found = _match(desc, reviews, review_ids_with, meta_only=loose)
             if found is None:
                 continue

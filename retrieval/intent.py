@@ -73,7 +73,10 @@ OVERALL_TERMS = frozenset(
 # An age rating ("is it rated R?", "PG-13") is the censor's, not a critic's: no `rating` intent.
 AGE_RATING = re.compile(
     r"\b(?:rated\s+(?:r|pg|g|nc|m|ma|15|18|12a?)\b|pg-?13|nc-?17|age\s+rating|certificate|"
-    r"mpaa|bbfc)",
+    r"mpaa|bbfc|"
+    # "is it a 15 or an 18", "what's it rated?", "ok for my 13 yr old", "kid friendly"
+    r"(?:is\s+it|it['’]?s)\s+(?:a|an)\s+(?:u|pg|12a?|15|18)\b|rated\s*\?|"
+    r"\d{1,2}\s*-?\s*(?:yr|year)s?\s*-?\s*olds?\b|(?:kid|family|child)[- ]friendly)",
     re.IGNORECASE,
 )
 

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .chat import CHAT_FILLER, chat_spelling, zipf
 from .intent import AGE_RATING, GENERIC_TERMS, OVERALL_TERMS, Intent, intent_of
 from .lexical import _QUERY_STOP, stem, terms
 from .names import named_terms
@@ -98,16 +99,9 @@ class Query:
         return self.subject or self.question
 
 
-@functools.cache
-def zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
-
-    return float(zipf_frequency(word, "en"))
-
-
 def subject_of(question: str) -> str:
     """The question without framing words and punctuation runs ("" when nothing is left)."""
-    text = _FRAME.sub(" ", question)
+    text = CHAT_FILLER.sub(" ", _FRAME.sub(" ", question))
     text = re.sub(r"[?!.,;:]+|(?<![\w-])[-–—]+(?![\w-])", " ", text)  # a lone dash too
     return " ".join(text.split())
 
@@ -146,27 +140,26 @@ def _edits_allowed(word: str) -> int:
     return next((n for length, n in MAX_EDITS if len(word) <= length), MAX_EDITS[-1][1] + 1)
 
 
-_CHAT_ONE = re.compile(r"^(any|some|every|no)1$", re.IGNORECASE)
-# Chat shorthand for everyday words (a typo mender would take "tmrw" for a name).
-_SHORTHAND = {
-    "tmrw": "tomorrow", "tmr": "tomorrow", "tmw": "tomorrow", "2moro": "tomorrow",
-    "tonite": "tonight", "ppl": "people", "pls": "please", "plz": "please", "rn": "now",
-    "b4": "before", "bc": "because", "cuz": "because", "coz": "because", "abt": "about",
-    "gr8": "great", "idk": "I don't know", "imo": "in my opinion", "tbh": "honestly",
-}  # fmt: skip
+def _inflected(words: list[str]) -> bool:
+    """One word with an English inflection ("rehashed", "backflipping"), not a census name: no
+    name however rare the word ("No review mentions rehashed.")."""
+    low = words[0].lower() if len(words) == 1 else ""
+    return (
+        len(low) >= 6
+        and low.endswith(("ed", "ing"))
+        and low not in surnames()
+        and low not in _first_names()
+    )
 
 
-def chat_spelling(word: str) -> str:
-    """`word` as spelt out of chat shorthand: "tmrw" → "tomorrow", "any1" → "anyone", a dropped
-    g ("goin", "lookin'") → "going", "looking" when that is the more common English word."""
-    low = word.lower().rstrip("'’")
-    if low in _SHORTHAND:
-        return _SHORTHAND[low]
-    if m := _CHAT_ONE.match(low):
-        return m.group(1) + "one"
-    if len(low) >= 4 and low.endswith("in") and zipf(low + "g") >= max(3.0, zipf(low) + 1.5):
-        return low + "g"
-    return word
+def _slashed(text: str, name: str) -> list[str]:
+    """The words `name` stands beside with a slash in `text` ("DP/cinematographer")."""
+    found = []
+    for m in re.finditer(r"(?<![\w/])[\w'’-]+(?:/[\w'’-]+)+", text):
+        parts = m.group().split("/")
+        if any(p.lower() == name.lower() for p in parts):
+            found += [p for p in parts if p.lower() != name.lower()]
+    return found
 
 
 def _compound(low: str, known: Callable[[str], bool]) -> str | None:
@@ -290,10 +283,12 @@ def analyse(
         named = len(words) >= 2 and (
             is_first_name(words[0]) or (rare < RARE_ZIPF and words[-1].lower() in surnames())
         )
-        if rare < NAME_ZIPF or named:
+        if (rare < NAME_ZIPF or named) and not _inflected(words):
             phrase = " ".join(words)
             if not any(phrase.lower() in n.lower() or n.lower() in phrase.lower() for n in names):
                 names.append(phrase)
+    # "the DP/cinematographer": a word a review uses stands in for its slashed alternatives.
+    names = [n for n in names if not any(known(t) for a in _slashed(mended, n) for t in terms(a))]
     missing = tuple(n for n in names if not all(known(t) for t in terms(n)))
     content = [t for t in terms(subject) if t not in _QUERY_STOP]
     intent = intent_of(mended)  # "is it wroth seeing" asks for a verdict too

@@ -156,11 +156,13 @@ def test_a_consensus_with_no_topic_is_overall_too(engine: Engine) -> None:
 @pytest.mark.parametrize(
     ("typed", "read"),
     [("goin", "going"), ("lookin'", "looking"), ("any1", "anyone"), ("Some1", "someone"),
-     ("tmrw", "tomorrow"),
-     ("raisin", "raisin"), ("begin", "begin"), ("robin", "robin")],
+     ("tmrw", "tomorrow"), ("alot", "a lot"),
+     ("draaag", "drag"), ("sooo", "so"), ("reeeally", "really"), ("gooood", "good"),
+     ("raisin", "raisin"), ("begin", "begin"), ("robin", "robin"), ("zzzyx", "zzzyx")],
 )  # fmt: skip
 def test_chat_spelling_is_read_as_english(typed: str, read: str) -> None:
-    """A dropped g and "any1" are read as the word meant; real words ending in -in stay."""
+    """A dropped g, "any1" and a stretched word are read as the word meant; real words ending in
+    -in stay, and so does a stretched word that stretches nothing common."""
     assert chat_spelling(typed) == read
 
 
@@ -238,5 +240,51 @@ def test_a_described_critic_scopes_and_leaves_the_topic(
 def test_people_and_films_are_no_critic_described(engine: Engine, question: str) -> None:
     """ "the main guy", "the older ones" describe a review only by what is known of it (rating,
     title, outlet, critic, URL), not by a word of its text: here they describe none."""
+    _, asked = engine.prepared(question)
+    assert asked.scope is None
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("the town where everyone is an assassin lmaooo did the reviews like it", "town where"),
+        ("ngl is the action good fr", "action good"),
+        ("does it add to the lore or is it the same stuff rehashed", "rehashed"),
+        ("who was the DP/cinematographer", "DP/cinematographer"),
+    ],
+)
+def test_chat_filler_inflections_and_slashes_name_nobody(
+    engine: Engine, question: str, subject: str
+) -> None:
+    """Chat filler ("lmaooo", "ngl", "fr") is dropped like framing words; an inflected word
+    ("rehashed") and a word slashed with one the reviews use ("DP/cinematographer") are no
+    names to refuse by."""
+    query = _analyse(engine, question)
+    assert subject in query.subject
+    assert not {"lmaooo", "lmao", "ngl", "fr"} & set(query.subject.lower().split())
+    assert query.missing == ()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "whats it rated? is it a 15 or an 18",
+        "ok to take my 13 yr old nephew?",
+        "is it kid friendly",
+    ],
+)
+def test_more_age_rating_questions(engine: Engine, question: str) -> None:
+    """A certificate asked in chat words is an age rating, never a critic's "Rating: 4 of 5"."""
+    assert _analyse(engine, question).age_rating
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["angelica houston as the lady who runs the ballet school, is she good?",
+     "the old guy who runs the hotel, is he back?"],
+)  # fmt: skip
+def test_a_person_in_the_film_is_no_critic_described(engine: Engine, question: str) -> None:
+    """ "the lady who runs the ballet school" is a character: only a critic's doing ("the guy who
+    hated the marketing") makes "the guy/lady/one who …" a described critic by the text."""
     _, asked = engine.prepared(question)
     assert asked.scope is None
