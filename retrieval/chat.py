@@ -59,3 +59,31 @@ def chat_spelling(word: str) -> str:
         if zipf(best) >= STRETCH_ZIPF:
             return best
     return word
+
+
+# British and American spellings of one word: the reviews may spell it the other way.
+_VARIANTS = (
+    (r"(\w{3,})ter$", r"\1tre"),
+    (r"(\w{3,})tre$", r"\1ter"),  # theater / theatre
+    (r"(\w{2,})or$", r"\1our"),
+    (r"(\w{2,})our$", r"\1or"),  # humor / humour
+    (r"(\w{2,})ize$", r"\1ise"),
+    (r"(\w{2,})ise$", r"\1ize"),  # criticize / criticise
+    (r"(\w{2,})yze$", r"\1yse"),
+    (r"(\w{2,})yse$", r"\1yze"),  # analyze / analyse
+    (r"^gray", "grey"),
+    (r"^grey", "gray"),
+)
+
+
+def spelling_variants(word: str) -> list[str]:
+    """`word` spelt the other side of the Atlantic ("theater" → "theatre", "humour" → "humor"),
+    with a plural or -s kept as typed."""
+    low = word.lower()
+    stem, tail = (low[:-1], "s") if low.endswith("s") and len(low) > 4 else (low, "")
+    found = []
+    for pattern, repl in _VARIANTS:
+        other = re.sub(pattern, repl, stem)
+        if other != stem:
+            found.append(other + tail)
+    return found

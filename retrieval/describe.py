@@ -230,7 +230,10 @@ def described(
     if len(named) == 1:
         r, text = next(iter(named.values()))
         # "the Film Stories guy": the words around the name go with it.
-        around = rf"(?:\b(?:the|that|this)\s+)?{re.escape(text)}(?:['’]s?)?(?:\s+{_WHO}s?\b)?"
+        around = (
+            rf"(?:\b(?:the|that|this)\s+)?[\"'“‘]?{re.escape(text)}[\"'”’]?(?:['’]s?)?"
+            rf"(?:\s+{_WHO}s?\b)?"
+        )
         framed = re.search(around, question, re.IGNORECASE)
         return Described(r, text, framed.group() if framed else text)
     if named:

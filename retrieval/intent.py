@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from .lexical import terms
+from .lexical import _QUERY_STOP, terms
 
 Intent = Literal["topic", "verdict", "comparison", "rating"]
 
@@ -89,3 +89,22 @@ def intent_of(question: str) -> Intent:
     if _VERDICT.search(question):
         return "verdict"
     return "topic"
+
+
+# Asking for a critic's view as a whole: no topic of its own ("sum up the 4/5 review").
+_SUMMING_TERMS = frozenset(
+    terms(
+        "sum summary summarise summarize up verdict take positive negative opinion overall think "
+        "thought feel felt like liked love loved hate hated rate rated view views about what how "
+        "did does was were"
+    )
+)
+
+
+def topic_terms(subject: str) -> list[str]:
+    """The words of `subject` that name a topic: not framing, a verdict word, going to see it,
+    or asking for a view as a whole."""
+    return [
+        t for t in terms(subject)
+        if t not in _QUERY_STOP and t not in GENERIC_TERMS | OVERALL_TERMS | _SUMMING_TERMS
+    ]  # fmt: skip

@@ -34,6 +34,7 @@ from .describe import described
 from .embeddings import Embedder
 from .errors import BadQuestion, LLMError, UserError
 from .films import Film, film_terms, names_film, scoping_films, with_films, without_films
+from .intent import topic_terms
 from .llm import LLM
 from .llm.prompting import NO_PASSAGES_TEXT, StreamFilter, cut_reply, strip_not_found
 from .models import Answer, Part, Review, ScoredPassage
@@ -302,6 +303,10 @@ class Pipeline:
             asked = without_films(asked, snap.films)
         titles = film_terms(asked, snap.films)
         query = analyse(asked, searcher.lexical.has, searcher.vocabulary, titles)
+        if len(in_scope) == 1 and not query.overall and not topic_terms(query.subject):
+            # One critic and no topic ("what did Film Stories think overall?", "sum up the 4/5
+            # review"): that critic's verdict, as for "is it any good?".
+            query = replace(query, overall=True)
         names = [*query.names, *_lower_case_names(query, live, in_scope)]
         missing = _missing_names(names, live, in_scope, named)
         uncovered = bool(names) and len(missing) == len(names)

@@ -30,9 +30,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chat import CHAT_FILLER, chat_spelling, zipf
+from .chat import CHAT_FILLER, chat_spelling, spelling_variants, zipf
 from .intent import AGE_RATING, GENERIC_TERMS, OVERALL_TERMS, Intent, intent_of
 from .lexical import _QUERY_STOP, stem, terms
+from .mentions import unmentioned
 from .names import named_terms
 
 # Below this Zipf frequency (wordfreq: 3 ≈ once per million words) a word absent from every
@@ -191,6 +192,9 @@ def _mend(word: str, vocabulary: Callable[[], list[str]], known: Callable[[str],
     low = word.lower().strip("'’")
     if len(low) < 4 or not stem(low) or known(stem(low)):
         return word
+    for other in spelling_variants(low):
+        if known(stem(other)):
+            return other  # "theater" for a review's "theatre"
     if (split := _compound(low, known)) is not None:
         return split
     common = zipf(low) >= RARE_ZIPF
@@ -287,6 +291,9 @@ def analyse(
             phrase = " ".join(words)
             if not any(phrase.lower() in n.lower() or n.lower() in phrase.lower() for n in names):
                 names.append(phrase)
+    # "did anyone compare it to kill bill?": what is asked after must be in a review.
+    names += [t for t in unmentioned(mended, known, _QUERY_STOP | GENERIC_TERMS | film_terms)
+              if not any(t.lower() in n.lower() for n in names)]  # fmt: skip
     # "the DP/cinematographer": a word a review uses stands in for its slashed alternatives.
     names = [n for n in names if not any(known(t) for a in _slashed(mended, n) for t in terms(a))]
     missing = tuple(n for n in names if not all(known(t) for t in terms(n)))

@@ -56,16 +56,17 @@ BARS: dict[str, float] = {
 }
 
 
-# data/eval/blind_probe.jsonl (136 questions helpers wrote blind in session 9, then used to fix
+# data/eval/blind_probe.jsonl (172 questions helpers wrote blind in session 9, then used to fix
 # what they showed: not held out, but never fitted on). Measured at the session's end: on_evidence
-# 0.62, off_review 0.07, 5 of 116 answerable refused, 15 of 20 unanswerable refused (at its
-# start: 0.55, 0.09, 14, 8). Guards the fixes it led to (critics described in chat grammar, chat
-# filler and spelling, the film's name as no topic, names a scoped review never uses).
+# 0.60, off_review 0.09, 6 of 144 answerable refused, 21 of 28 unanswerable refused (at its
+# start: 0.54, 0.10, 15, 10). Guards the fixes it led to (critics described in chat grammar, chat
+# filler and spelling, the film's name as no topic, names a scoped review never uses, "did anyone
+# mention X").
 BLIND = ROOT / "data" / "eval" / "blind_probe.jsonl"
 BLIND_BARS: dict[str, float] = {
-    "on_evidence_min": 0.59,
-    "off_review_max": 0.10,
-    "false_refusals_max": 6,
+    "on_evidence_min": 0.57,
+    "off_review_max": 0.11,
+    "false_refusals_max": 7,
     "refusal_rate_min": 0.70,
 }
 
@@ -97,7 +98,7 @@ def test_blind_probe_keeps_what_it_led_to(tmp_path: Path) -> None:
     """The questions helpers wrote blind this session keep the figures the fixes they led to
     reached (BLIND_BARS), every quote verbatim."""
     m = _eval(BLIND, tmp_path / "index")
-    assert m["questions"] == 136 and m["verbatim_rate"] == 1.0
+    assert m["questions"] == 172 and m["verbatim_rate"] == 1.0
     assert m["on_evidence"] >= BLIND_BARS["on_evidence_min"]
     assert m["off_review"] <= BLIND_BARS["off_review_max"]
     assert m["false_refusals"] <= BLIND_BARS["false_refusals_max"]

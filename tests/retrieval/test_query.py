@@ -288,3 +288,44 @@ def test_a_person_in_the_film_is_no_critic_described(engine: Engine, question: s
     hated the marketing") makes "the guy/lady/one who …" a described critic by the text."""
     _, asked = engine.prepared(question)
     assert asked.scope is None
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("did anyone compare it to kill bill", ("kill bill",)),
+        ("did any reviewer bring up the matrix", ("matrix",)),
+        ("which critic brought up the katana / sword fight?", ("katana / sword fight",)),
+        ("did anyone mention the horse chase", ("horse chase",)),
+        ("did any reviewer bring up the Continental tv show?", ()),  # "miniseries" in a review
+        ("did anyone mention the music or the score", ()),  # everyday words: maybe paraphrased
+        ("anyone mention that wiseman did underworld", ()),
+    ],
+)
+def test_asked_whether_a_review_names_it(
+    engine: Engine, question: str, missing: tuple[str, ...]
+) -> None:
+    """ "Did anyone mention / bring up / compare it to X": X is a name to check, in lower case
+    too, when no review uses (half) its words; an everyday word alone is left to the ranker."""
+    assert _analyse(engine, question).missing == missing
+
+
+def test_the_other_spelling_is_the_reviews_word(engine: Engine) -> None:
+    """American "theater" is read as the reviews' British "theatre", so it matches them."""
+    query = _analyse(engine, "how was the fight in the old abandoned theater")
+    assert query.corrections == {"theater": "theatre"} and query.missing == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "review"),
+    [
+        ("sum up the 4/5 review for me", "slows-down-four-stars"),
+        ("what did film stories think overall", "filmstories-en-pointe-or-tutu-much"),
+    ],
+)
+def test_one_critic_with_no_topic_is_their_verdict(
+    engine: Engine, question: str, review: str
+) -> None:
+    """One critic asked about with no topic left is asked for that critic's verdict."""
+    _, asked = engine.prepared(question)
+    assert asked.scope == {review} and asked.query.overall
