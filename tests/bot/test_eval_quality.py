@@ -44,14 +44,14 @@ ISSUE_BARS: dict[str, float] = {
     "verbatim_rate_min": 1.0,
 }
 BARS: dict[str, float] = {
-    "evidence_recall_min": 0.72,  # measured 0.747
-    "baseline_ratio_min": 1.22,  # ours ÷ the naive baseline's (0.5845), same questions: 1.28
+    "evidence_recall_min": 0.72,  # measured 0.757 (session 9's end)
+    "baseline_ratio_min": 1.22,  # ours ÷ the naive baseline's (0.5845), same questions: 1.29
     "off_review_max": 0.14,  # measured 0.109
-    "on_evidence_min": 0.48,  # measured 0.492
-    "refusal_rate_min": 0.57,  # 11 of the 19 unanswerable questions refused
-    # measured 9 of 97 answerable (10 before session 8's overall verdicts answered "was it worth
-    # it?")
-    "false_refusals_max": 9,
+    "on_evidence_min": 0.48,  # measured 0.497
+    "refusal_rate_min": 0.57,  # 12 of the 19 unanswerable questions refused (11 + 1 slack)
+    # measured 7 of 97 answerable at the end of session 9 (9 at its start; 10 before session 8's
+    # overall verdicts answered "was it worth it?")
+    "false_refusals_max": 8,
     "verbatim_rate_min": 1.0,
 }
 
