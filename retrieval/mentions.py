@@ -1,5 +1,6 @@
 """Questions that ask whether a review names something: "did anyone mention the matrix?",
-"did anyone compare it to kill bill?", "which critic brought up the katana / sword fight?".
+"did anyone compare it to kill bill?", "which critic brought up the katana / sword fight?",
+"which reviewer talked about the horse chase?".
 
 The thing asked after must stand in a review, in lower case as much as in capitals: if no review
 uses its words, the honest answer is "No review mentions kill bill." (query.py adds it to the
@@ -16,11 +17,13 @@ from collections.abc import Callable, Collection
 from .chat import zipf
 from .lexical import terms
 
-# "did anyone mention / bring up / compare it to / reference X": asks whether a review names X.
+# "did anyone mention / bring up / compare it to / reference / talk about X": asks whether a
+# review names X.
 _MENTIONED = re.compile(
     r"\b(?:mention(?:s|ed|ing)?|br(?:ing|ings|inging|ought)\s+up|"
     r"compar(?:e|es|ed|ing)\s+(?:(?:it|this|this\s+one|the\s+(?:film|movie))\s+)?(?:to|with)|"
-    r"referenc(?:e|es|ed|ing)|name-?check(?:s|ed)?)\s+(?:(?:the|a|an|that|any|anything\s+about)\s+)?"
+    r"referenc(?:e|es|ed|ing)|name-?check(?:s|ed)?|talk(?:s|ed|ing)?\s+about)\s+"
+    r"(?:(?:the|a|an|that|any|anything\s+about)\s+)?"
     r"(?P<thing>[^?!.,;:]+)",
     re.IGNORECASE,
 )

@@ -58,7 +58,7 @@ BARS: dict[str, float] = {
 
 # data/eval/blind_probe.jsonl (172 questions helpers wrote blind in session 9, then used to fix
 # what they showed: not held out, but never fitted on). Measured at the session's end: on_evidence
-# 0.60, off_review 0.09, 6 of 144 answerable refused, 21 of 28 unanswerable refused (at its
+# 0.60, off_review 0.09, 6 of 144 answerable refused, 23 of 28 unanswerable refused (at its
 # start: 0.54, 0.10, 15, 10). Guards the fixes it led to (critics described in chat grammar, chat
 # filler and spelling, the film's name as no topic, names a scoped review never uses, "did anyone
 # mention X").

@@ -297,6 +297,10 @@ def test_a_person_in_the_film_is_no_critic_described(engine: Engine, question: s
         ("did any reviewer bring up the matrix", ("matrix",)),
         ("which critic brought up the katana / sword fight?", ("katana / sword fight",)),
         ("did anyone mention the horse chase", ("horse chase",)),
+        ("which reviewer talked about the horse chase?", ("horse chase",)),
+        ("did anybody talk about the fight in the old abandoned theater", ()),
+        ("anyone seen it in 4DX?? worth the extra or just do imax", ("4DX",)),  # a format
+        ("it's 2 hrs right?", ()),
         ("did any reviewer bring up the Continental tv show?", ()),  # "miniseries" in a review
         ("did anyone mention the music or the score", ()),  # everyday words: maybe paraphrased
         ("anyone mention that wiseman did underworld", ()),
