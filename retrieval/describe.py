@@ -35,7 +35,7 @@ _CRITICS_DOING = re.compile(
     r"rates|called|calls|mentioned|mentions|complained|compared|compares|reviewed|thought|"
     r"thinks|praised|trashed|panned|critici[sz]ed|brought|talked|talks|described|noted|argued|"
     r"claimed|felt|enjoyed|recommended|raved|types|typed|uses|used|spells|didn['’]?t|did\s+not|"
-    r"was\s+(?:harsh|kind|positive|negative)|got|found|reckoned|called|went\s+on)\b",
+    r"was\s+(?:harsh|kind|positive|negative)|got|found|reckoned|went\s+on)\b",
     re.IGNORECASE,
 )
 # Where a description ends: a clause's punctuation, a dash between words ("the tutu one - did
@@ -56,7 +56,7 @@ _PATTERNS = (
     ),
     # "whoever gave it 4/5", "anyone who called it a banger"
     re.compile(
-        rf"\b(?:whoever|anyone\s+who|the\s+one\s+who)\s+(?P<desc>.+?)"
+        rf"\b(?:whoever|anyone\s+who)\s+(?P<desc>.+?)"
         rf"(?={_END}|\s+{_VERBS}\b(?!\s+(?:it|the|a|an|that|this)\b)|$)",
         re.IGNORECASE,
     ),

@@ -281,6 +281,7 @@ def test_more_age_rating_questions(engine: Engine, question: str) -> None:
 @pytest.mark.parametrize(
     "question",
     ["angelica houston as the lady who runs the ballet school, is she good?",
+     "the one who runs the ballet school, is she good?",
      "the old guy who runs the hotel, is he back?"],
 )  # fmt: skip
 def test_a_person_in_the_film_is_no_critic_described(engine: Engine, question: str) -> None:
