@@ -7,6 +7,11 @@ uses its words, the honest answer is "No review mentions kill bill." (query.py a
 question's names, which the engine checks against the reviews in scope). An everyday word asked
 after alone ("did anyone mention the music?") may be said in other words, so it is left to the
 ranker.
+
+So must a scene, thread or format a question names in its own words, asked whether or not it
+asks "did anyone mention": "the casino shootout", "the romance subplot", "the post credits
+scene", "imax or 3d". On 24 unanswerable questions four helpers wrote blind (session 10), 9 were
+refused before this and 20 after, with no answerable question of theirs refused.
 """
 
 from __future__ import annotations
@@ -29,10 +34,54 @@ _MENTIONED = re.compile(
 )
 
 
+# "the casino shootout", "the romance subplot", "the post-credits scene", "the katana/sword
+# fight": a scene or thread of the film named by its own words, which a review that covers it
+# uses ("the nightclub fight" is in one; "the bit where she torches dudes" names no scene and is
+# left to the ranker). Only the words before the head are checked: "scene", "fight" are in all.
+_HEADS = (
+    r"scenes?|fights?|fight\s+scenes?|sequences?|shoot-?outs?|subplots?|chases?|cameos?|"
+    r"montages?|set[\s-]pieces?|battles?|duels?|storylines?|romance"
+)
+_SCENE = re.compile(
+    rf"\b(?:the|a|any|that|this)\s+(?P<thing>(?:[\w'’/-]+\s+){{1,3}}?)(?P<head>{_HEADS})\b",
+    re.IGNORECASE,
+)
+# Seeing it in a cinema format ("worth paying extra for imax or 3d?", "see it in 4DX"): a format
+# a review used would be named by it.
+_FORMAT = re.compile(
+    r"\b(?P<thing>imax|dolby(?:\s+(?:atmos|cinema|vision))?|screenx|\d+\s?(?:d|dx|k|mm))\b",
+    re.IGNORECASE,
+)
+
+
+def _names_a_thing(word: str) -> bool:
+    """A word that can be a noun, or no English word at all ("katana"): "the redone scenes",
+    "the plate smashing fight" describe a scene in words a review need not use.
+
+    LemmInflect's dictionary (offline, ~1 MB) gives a word's parts of speech; loaded on first
+    use, only for a question that names a scene in words no review uses."""
+    from lemminflect import getAllLemmas
+
+    readings = getAllLemmas(word.lower())
+    return not readings or "NOUN" in readings
+
+
 def mentioned(question: str) -> list[str]:
     """What the question asks whether a review names ("did anyone mention the matrix?" →
     ["matrix"])."""
     return [" ".join(m.group("thing").split()) for m in _MENTIONED.finditer(question)]
+
+
+def described(question: str) -> list[tuple[str, str]]:
+    """(the thing as said, its words that name it) for each scene or format the question names
+    by its own words: "the casino shootout" → ("casino shootout", "casino"), "imax" → ("imax",
+    "imax")."""
+    found = []
+    for m in _SCENE.finditer(question):
+        words = m.group("thing").split()
+        found.append((" ".join([*words, m.group("head")]), " ".join(words)))
+    found += [(m.group("thing"), m.group("thing")) for m in _FORMAT.finditer(question)]
+    return found
 
 
 # One everyday word asked after ("did anyone mention the music?") may be said in other words
@@ -60,4 +109,15 @@ def unmentioned(question: str, known: Callable[[str], bool], ignore: Collection[
         asked = [[t for t in terms(a) if t not in ignore] for a in alternatives]
         if all(_unmentioned(a, ts, known) for a, ts in zip(alternatives, asked, strict=True)):
             found.append(thing)
+    for shown, naming in described(question):
+        alternatives = [a for a in re.split(r"\s*/\s*|\s+or\s+", naming) if a]
+        asked = [[t for t in terms(a) if t not in ignore] for a in alternatives]
+        unused = [
+            _unmentioned(a, ts, known)
+            and all(_names_a_thing(w) for w in a.split() if not all(map(known, terms(w))))
+            for a, ts in zip(alternatives, asked, strict=True)
+        ]
+        said = [f.lower() for f in found]
+        if all(unused) and any(asked) and not any(shown.lower() in f for f in said):
+            found.append(shown)
     return found

@@ -300,7 +300,7 @@ def test_a_person_in_the_film_is_no_critic_described(engine: Engine, question: s
         ("did anyone mention the horse chase", ("horse chase",)),
         ("which reviewer talked about the horse chase?", ("horse chase",)),
         ("did anybody talk about the fight in the old abandoned theater", ()),
-        ("anyone seen it in 4DX?? worth the extra or just do imax", ("4DX",)),  # a format
+        ("anyone seen it in 4DX?? worth the extra or just do imax", ("4DX", "imax")),  # formats
         ("it's 2 hrs right?", ()),
         ("did any reviewer bring up the Continental tv show?", ()),  # "miniseries" in a review
         ("did anyone mention the music or the score", ()),  # everyday words: maybe paraphrased
@@ -312,6 +312,27 @@ def test_asked_whether_a_review_names_it(
 ) -> None:
     """ "Did anyone mention / bring up / compare it to X": X is a name to check, in lower case
     too, when no review uses (half) its words; an everyday word alone is left to the ranker."""
+    assert _analyse(engine, question).missing == missing
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("what did ppl say about the casino shootout scene", ("casino shootout",)),
+        ("is the romance subplot any good or does it slow things down", ("romance subplot",)),
+        ("is there a post credits scene worth staying for", ("post credits scene",)),
+        ("worth paying extra to see it in imax or 3d?", ("imax", "3d")),
+        ("how was the nightclub fight?", ()),  # a review names it
+        ("did the redone scenes help or hurt the movie?", ()),  # described, not named
+        ("the plate smashing kitchen fight, was it good?", ()),  # "plate" is in a review
+    ],
+)
+def test_a_scene_or_format_named_in_its_own_words(
+    engine: Engine, question: str, missing: tuple[str, ...]
+) -> None:
+    """ "The casino shootout", "the romance subplot", "imax": a scene, thread or format named by
+    words that can name a thing, none of which a review uses, is checked like a name; words
+    that only describe ("redone", "smashing") are left to the ranker."""
     assert _analyse(engine, question).missing == missing
 
 
