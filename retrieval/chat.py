@@ -1,4 +1,4 @@
-"""Chat spelling read as English: shorthand ("tmrw"), dropped g's ("goin"), stretched words
+"""Chat spelling read as English: shorthand ("tmrw", "ch3"), dropped g's ("goin"), stretched words
 ("draaag", "sooo"), and the filler words of chat ("lol", "ngl", "fr") that ask nothing.
 
 A question analysed as typed would take "tmrw" or "lmaooo" for a name no review mentions and
@@ -27,8 +27,10 @@ _SHORTHAND = {
     "tonite": "tonight", "ppl": "people", "pls": "please", "plz": "please", "rn": "now",
     "b4": "before", "bc": "because", "cuz": "because", "coz": "because", "abt": "about",
     "gr8": "great", "idk": "I don't know", "imo": "in my opinion", "tbh": "honestly",
-    "alot": "a lot",
+    "alot": "a lot", "ch": "chapter", "chap": "chapter", "pt": "part",
 }  # fmt: skip
+# A numbered film in shorthand: "ch3", "chap4", "pt2".
+_NUMBERED = re.compile(r"^(ch|chap|pt)(\d{1,2})$", re.IGNORECASE)
 # Chat's filler: reactions and hedges that ask nothing ("ngl is it good lol"), dropped from what
 # is searched like the framing words ("what did the critics say about").
 CHAT_FILLER = re.compile(
@@ -50,6 +52,8 @@ def chat_spelling(word: str) -> str:
         return _SHORTHAND[low]
     if m := _CHAT_ONE.match(low):
         return m.group(1) + "one"
+    if m := _NUMBERED.match(low):
+        return f"{_SHORTHAND[m.group(1)]} {m.group(2)}"
     if len(low) >= 4 and low.endswith("in") and zipf(low + "g") >= max(3.0, zipf(low) + 1.5):
         return low + "g"
     if _STRETCHED.search(low):

@@ -26,7 +26,7 @@ from .lexical import terms
 # review names X.
 _MENTIONED = re.compile(
     r"\b(?:mention(?:s|ed|ing)?|br(?:ing|ings|inging|ought)\s+up|"
-    r"compar(?:e|es|ed|ing)\s+(?:(?:it|this|this\s+one|the\s+(?:film|movie))\s+)?(?:to|with)|"
+    r"compar(?:e|es|ed|ing)\s+(?:[\w'’]+\s+){0,4}?(?:to|with)|"
     r"referenc(?:e|es|ed|ing)|name-?check(?:s|ed)?|talk(?:s|ed|ing)?\s+about)\s+"
     r"(?:(?:the|a|an|that|any|anything\s+about)\s+)?"
     r"(?P<thing>[^?!.,;:]+)",

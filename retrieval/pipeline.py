@@ -98,13 +98,11 @@ def _one_review(scope: set[str] | None, snap: Snapshot) -> Review | None:
 NAME_FORMS_READ = 20
 
 
-def _lower_case_names(query: Query, live: Live, in_scope: set[str]) -> list[str]:
-    """When only some reviews are asked about: words of the question rare in English that other
-    reviews write as names ("keanu", "mcshane" typed in lower case): the reviews asked about
-    must use them too (query.py takes a lower-case word for a name only when no review uses it,
-    and "flamethrower" is rare but no name)."""
-    if len(in_scope) >= len(live.snapshot.reviews):
-        return []
+def _lower_case_names(query: Query, live: Live) -> list[str]:
+    """Words of the question rare in English that the reviews write as names ("keanu",
+    "mcshane" typed in lower case): when only some reviews are asked about, they must use them
+    too (query.py takes a lower-case word for a name only when no review uses it, and
+    "flamethrower" is rare but no name); and a question naming one is about them."""
     typed = " ".join(query.names).lower()
     found = []
     for m in re.finditer(r"[A-Za-z][\w'’-]*", query.subject):
@@ -307,18 +305,21 @@ class Pipeline:
             # One critic and no topic ("what did Film Stories think overall?", "sum up the 4/5
             # review"): that critic's verdict, as for "is it any good?".
             query = replace(query, overall=True)
-        names = [*query.names, *_lower_case_names(query, live, in_scope)]
+        names = [*query.names, *_lower_case_names(query, live)]
         missing = _missing_names(names, live, in_scope, named)
         uncovered = bool(names) and len(missing) == len(names)
 
         t1 = self._clock()
         qvec = self._embedder().embed_query(query.search_text)
         plans = [n for n in missing if " " not in n and zipf(n.lower()) >= PLAN_ZIPF]
+        used = [n for n in names if n not in missing]
         if query.intent in ("verdict", "comparison") and not query.overall and missing == plans:
             # Asked in words no list holds ("would we enjoy it?"): the nearest labelled
-            # questions decide whether it is about the film as a whole (overall.py).
+            # questions decide whether it is about the film as a whole (overall.py). A
+            # question that names someone the reviews name is about them ("how much is keanu
+            # in it? is it worth it for him").
             whole = self._embedder().embed_query(asked)
-            query = replace(query, overall=self._overall.asks_overall(whole))
+            query = replace(query, overall=not used and self._overall.asks_overall(whole))
         if query.overall and missing == plans:
             # "Planning to catch it Saturday": everyday words, capitalised, name nothing.
             missing, uncovered = [], False

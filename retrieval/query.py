@@ -271,11 +271,12 @@ def analyse(
     for words in runs:
         # Trim common words off the ends: "the billie ellish song" names "billie ellish"; a
         # first name stays ("jason statham").
-        while words and zipf(words[-1].lower()) >= COMMON_ZIPF:
+        # An inflected word ends no name either: "torching dudes".
+        while words and (zipf(words[-1].lower()) >= COMMON_ZIPF or _inflected(words[-1:])):
             words = words[:-1]
         while (
             words
-            and zipf(words[0].lower()) >= COMMON_ZIPF
+            and (zipf(words[0].lower()) >= COMMON_ZIPF or _inflected(words[:1]))
             and not (len(words) >= 2 and is_first_name(words[0]))
         ):
             words = words[1:]

@@ -156,7 +156,7 @@ def test_a_consensus_with_no_topic_is_overall_too(engine: Engine) -> None:
 @pytest.mark.parametrize(
     ("typed", "read"),
     [("goin", "going"), ("lookin'", "looking"), ("any1", "anyone"), ("Some1", "someone"),
-     ("tmrw", "tomorrow"), ("alot", "a lot"),
+     ("tmrw", "tomorrow"), ("alot", "a lot"), ("ch3", "chapter 3"), ("pt2", "part 2"),
      ("draaag", "drag"), ("sooo", "so"), ("reeeally", "really"), ("gooood", "good"),
      ("raisin", "raisin"), ("begin", "begin"), ("robin", "robin"), ("zzzyx", "zzzyx")],
 )  # fmt: skip
@@ -178,6 +178,15 @@ def test_chat_spelling_is_read_as_english(typed: str, read: str) -> None:
 def test_a_verdict_on_a_topic_is_not_overall(engine: Engine, question: str) -> None:
     """A question about the action, the series, or any topic is answered on that topic."""
     assert not _analyse(engine, question).overall
+
+
+def test_a_verdict_on_someone_the_reviews_name_is_about_them(engine: Engine) -> None:
+    """ "Is it worth it for him" after naming Keanu (typed in lower case, mistyped) asks about
+    Keanu, not about the film as a whole; the same words with no one named do not."""
+    _, asked = engine.prepared("how much is keenu actually in it? is it worth it for him")
+    assert not asked.query.overall
+    _, asked = engine.prepared("so is it actually worth it or nah")
+    assert asked.query.overall
 
 
 @pytest.mark.parametrize(
@@ -251,6 +260,7 @@ def test_people_and_films_are_no_critic_described(engine: Engine, question: str)
         ("ngl is the action good fr", "action good"),
         ("does it add to the lore or is it the same stuff rehashed", "rehashed"),
         ("who was the DP/cinematographer", "DP/cinematographer"),
+        ("the bit where she's torching dudes with fire, is it sick", "torching dudes"),
     ],
 )
 def test_chat_filler_inflections_and_slashes_name_nobody(
@@ -305,6 +315,7 @@ def test_a_person_in_the_film_is_no_critic_described(engine: Engine, question: s
         ("did any reviewer bring up the Continental tv show?", ()),  # "miniseries" in a review
         ("did anyone mention the music or the score", ()),  # everyday words: maybe paraphrased
         ("anyone mention that wiseman did underworld", ()),
+        ("which reviewer compares ana's acting here to kill bill?", ("kill bill",)),
     ],
 )
 def test_asked_whether_a_review_names_it(
