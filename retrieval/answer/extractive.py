@@ -201,7 +201,9 @@ def answer_question(
     "Rating: 4 out of 5." line, however close its words. An `overall` verdict question ("is it
     any good?") quotes each review's verdict (verdict.py scored the hits), never refused."""
     scored = scored_sentences(hits, snap)
-    if age_rating:
+    if age_rating or intent != "rating":
+        # "Rating: 4 out of 5." answers what a critic rated it, nothing else ("does it get
+        # better as it goes on?" quoted it); nor the censor's rating ("is it rated R?").
         scored = [s for s in scored if not RATING.search(s.text)]
     if overall:
         picked = pick_quotes(scored, per_review=1, floor=0.0, quote=1e-6, ratio=0.0)

@@ -273,6 +273,18 @@ def test_an_age_rating_is_not_a_critics_rating(engine: Engine) -> None:
     assert critics.found and [c.quote for c in critics.citations] == ["Rating: 4 out of 5."]
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["did any critic say anything about the music or the score?",
+     "does it get better as it goes on or does it run out of steam"],
+)  # fmt: skip
+def test_a_rating_line_answers_only_a_rating_question(engine: Engine, question: str) -> None:
+    """ "Rating: 4 out of 5." says what the critic rated it, not what they thought of the music
+    or whether it gets better (both once quoted it)."""
+    answer = engine.ask(question, use_llm=False)
+    assert all("Rating:" not in c.quote for c in answer.citations)
+
+
 def test_the_films_own_name_is_no_topic(engine: Engine) -> None:
     """On a one-film index every review names the film: a sentence that only shares its name
     ("But BALLERINA is obviously more invested in its thrills…") does not answer "who composed
