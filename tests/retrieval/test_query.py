@@ -244,6 +244,11 @@ def test_a_described_critic_scopes_and_leaves_the_topic(
         "keanu's cameo - did any review like it",  # a topic, then a dash
         "does the main guy from the original films show up much?",  # a person in the film
         "any vehicle chases like the motorcycle stuff in the older ones?",  # earlier films
+        # every critic, not one
+        "the whole 'choose your path' vs fate theme, did that land for any of the critics?",
+        # a scene described up to a dash, then the question
+        "the scene where john wick visits the ruska roma and eve talks to him — what did "
+        "reviewers think",
     ],
 )
 def test_people_and_films_are_no_critic_described(engine: Engine, question: str) -> None:
