@@ -10,8 +10,9 @@ ranker.
 
 So must a scene, thread or format a question names in its own words, asked whether or not it
 asks "did anyone mention": "the casino shootout", "the romance subplot", "the post credits
-scene", "imax or 3d". On 24 unanswerable questions four helpers wrote blind (session 10), 9 were
-refused before this and 20 after, with no answerable question of theirs refused.
+scene", "imax or 3d"; and a thing of someone's, "ana de armas's accent". On 24 unanswerable
+questions four helpers wrote blind (session 10), 9 were refused before this and 21 after, with
+no answerable question of theirs refused.
 """
 
 from __future__ import annotations
@@ -54,6 +55,15 @@ _FORMAT = re.compile(
 )
 
 
+# "ana de armas's accent", "keanu's haircut": something of someone's, one word.
+# Not "she's torching": a pronoun's 's is "is".
+_OWNED = re.compile(
+    r"\b(?!(?:she|he|it|that|there|what|who|where|here|let)['’])"
+    r"(?P<owner>[\w-]+)['’]s?\s+(?P<thing>[a-z]{3,})\b",
+    re.IGNORECASE,
+)
+
+
 def _names_a_thing(word: str) -> bool:
     """A word that can be a noun, or no English word at all ("katana"): "the redone scenes",
     "the plate smashing fight" describe a scene in words a review need not use.
@@ -62,7 +72,10 @@ def _names_a_thing(word: str) -> bool:
     use, only for a question that names a scene in words no review uses."""
     from lemminflect import getAllLemmas
 
-    readings = getAllLemmas(word.lower())
+    low = word.lower()
+    if len(low) >= 6 and low.endswith(("ing", "ed")):
+        return False  # inflected, even where the dictionary lacks it ("torching")
+    readings = getAllLemmas(low)
     return not readings or "NOUN" in readings
 
 
@@ -81,6 +94,7 @@ def described(question: str) -> list[tuple[str, str]]:
         words = m.group("thing").split()
         found.append((" ".join([*words, m.group("head")]), " ".join(words)))
     found += [(m.group("thing"), m.group("thing")) for m in _FORMAT.finditer(question)]
+    found += [(m.group("thing"), m.group("thing")) for m in _OWNED.finditer(question)]
     return found
 
 

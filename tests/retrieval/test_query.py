@@ -341,14 +341,18 @@ def test_asked_whether_a_review_names_it(
         ("how was the nightclub fight?", ()),  # a review names it
         ("did the redone scenes help or hurt the movie?", ()),  # described, not named
         ("the plate smashing kitchen fight, was it good?", ()),  # "plate" is in a review
+        ("did anyone think ana de armas's accent was distracting", ("accent",)),
+        ("what did they say about keanu's cameo", ()),
+        ("the bit where she's torching dudes with fire", ()),  # "she's" is "she is"
     ],
 )
 def test_a_scene_or_format_named_in_its_own_words(
     engine: Engine, question: str, missing: tuple[str, ...]
 ) -> None:
-    """ "The casino shootout", "the romance subplot", "imax": a scene, thread or format named by
-    words that can name a thing, none of which a review uses, is checked like a name; words
-    that only describe ("redone", "smashing") are left to the ranker."""
+    """ "The casino shootout", "the romance subplot", "imax", "ana's accent": a scene, thread,
+    format or someone's thing named by words that can name a thing, none of which a review
+    uses, is checked like a name; words that only describe ("redone", "smashing") are left to
+    the ranker."""
     assert _analyse(engine, question).missing == missing
 
 
