@@ -35,7 +35,8 @@ _NUMBERED = re.compile(r"^(ch|chap|pt)(\d{1,2})$", re.IGNORECASE)
 # is searched like the framing words ("what did the critics say about").
 CHAT_FILLER = re.compile(
     r"(?<![\w'’-])(?:lol+|lo+l|lmf?a+o+|rofl|ngl|fr|tbh|lowkey|highkey|bruh|smh|omg|omfg|imo|"
-    r"imho|fwiw|btw|ikr|istg|deadass|no\s+cap|haha+|hehe+)(?![\w-])",
+    r"imho|fwiw|btw|ikr|istg|deadass|no\s+cap|haha+|hehe+|tl;?dr|straight\s+up|or\s+what|"
+    r"wait|real\s+q)(?![\w-])",
     re.IGNORECASE,
 )
 # Three or more of one letter: a word stretched for effect ("sooo", "draaag", "reeeally").

@@ -102,7 +102,7 @@ def _lower_case_names(query: Query, live: Live) -> list[str]:
     """Words of the question rare in English that the reviews write as names ("keanu",
     "mcshane" typed in lower case): when only some reviews are asked about, they must use them
     too (query.py takes a lower-case word for a name only when no review uses it, and
-    "flamethrower" is rare but no name); and a question naming one is about them."""
+    "flamethrower" is rare but no name); and a verdict question naming one is about them."""
     typed = " ".join(query.names).lower()
     found = []
     for m in re.finditer(r"[A-Za-z][\w'’-]*", query.subject):
@@ -305,14 +305,17 @@ class Pipeline:
             # One critic and no topic ("what did Film Stories think overall?", "sum up the 4/5
             # review"): that critic's verdict, as for "is it any good?".
             query = replace(query, overall=True)
-        names = [*query.names, *_lower_case_names(query, live)]
+        lower = _lower_case_names(query, live)
+        # Checked against the reviews asked about only when those are some of them: every name
+        # a review writes is in one of all of them.
+        names = [*query.names, *(lower if len(in_scope) < len(snap.reviews) else [])]
         missing = _missing_names(names, live, in_scope, named)
         uncovered = bool(names) and len(missing) == len(names)
 
         t1 = self._clock()
         qvec = self._embedder().embed_query(query.search_text)
         plans = [n for n in missing if " " not in n and zipf(n.lower()) >= PLAN_ZIPF]
-        used = [n for n in names if n not in missing]
+        used = [n for n in [*names, *lower] if n not in missing]
         if query.intent in ("verdict", "comparison") and not query.overall and missing == plans:
             # Asked in words no list holds ("would we enjoy it?"): the nearest labelled
             # questions decide whether it is about the film as a whole (overall.py). A

@@ -202,10 +202,13 @@ def _mend(word: str, vocabulary: Callable[[], list[str]], known: Callable[[str],
     if len(low) < 5 and common:
         return word
     # Typos rarely change the first letter; requiring it keeps a correctly spelt name that no
-    # review uses ("zimmer") from being "mended" into a review word ("simmer").
-    words = [w for w in vocabulary() if w[:1] == low[:1]]
+    # review uses ("zimmer") from being "mended" into a review word ("simmer"). A review's
+    # plural stands for its singular too ("wepon" is "weapon" where reviews say "weapons"), and
+    # the words of asking are mended as well ("reveiwers").
+    words = [w for w in [*vocabulary(), *_ASKING] if w[:1] == low[:1]]
+    words += [w[:-1] for w in words if w.endswith("s") and len(w) > 4]
     matches = process.extract(
-        low, words, scorer=fuzz.ratio, processor=utils.default_process,
+        low, list(dict.fromkeys(words)), scorer=fuzz.ratio, processor=utils.default_process,
         score_cutoff=cutoff, limit=5,
     )  # fmt: skip
     for match, _, _ in matches:
@@ -215,6 +218,13 @@ def _mend(word: str, vocabulary: Callable[[], list[str]], known: Callable[[str],
             continue
         return str(match)
     return word
+
+
+# Words a question asks with, which no review need use: mended like the reviews' own.
+_ASKING = (
+    "critic", "critics", "reviewer", "reviewers", "review", "reviews", "mention", "mentioned",
+    "thought", "opinion", "opinions", "anyone", "anybody", "everyone", "people", "discussed",
+)  # fmt: skip
 
 
 def analyse(

@@ -61,6 +61,22 @@ def test_typos_are_mended_from_the_reviews_vocabulary(engine: Engine) -> None:
 @pytest.mark.parametrize(
     ("question", "corrections"),
     [
+        ("was the wepon shop scene a rehash?", {"wepon": "weapon"}),  # reviews say "weapons"
+        ("did the reveiwers like the grenade kills", {"reveiwers": "reviewers"}),  # asking
+    ],
+)
+def test_typos_of_plurals_and_of_asking_words_are_mended(
+    engine: Engine, question: str, corrections: dict[str, str]
+) -> None:
+    """A typo of a word the reviews use only in the plural, or of a word questions ask with
+    and reviews need not use, is mended, not refused as a name ("No review mentions wepon.")."""
+    query = _analyse(engine, question)
+    assert query.corrections == corrections and query.missing == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "corrections"),
+    [
         ("is anjelica houston good in it?", {"houston": "huston"}),  # a name typed as a word
         ("is it worth paying extra for imax?", {}),  # not "playing": as common as it is
         ("who brought the continental show into it?", {}),  # not "bought"
@@ -189,6 +205,13 @@ def test_a_verdict_on_someone_the_reviews_name_is_about_them(engine: Engine) -> 
     assert asked.query.overall
 
 
+def test_a_name_the_reviews_use_does_not_answer_for_one_they_do_not(engine: Engine) -> None:
+    """ "Is X back from jw3? she was in parabellum": the reviews write "Parabellum", but the
+    question is about a name none of them uses, so it is still refused by that name."""
+    answer = engine.ask("is unity phelan back from jw3? she was the ballerina in parabellum")
+    assert not answer.found and answer.text.startswith("No review mentions jw3.")
+
+
 @pytest.mark.parametrize(
     ("question", "corrections", "missing"),
     [
@@ -266,6 +289,8 @@ def test_people_and_films_are_no_critic_described(engine: Engine, question: str)
         ("does it add to the lore or is it the same stuff rehashed", "rehashed"),
         ("who was the DP/cinematographer", "DP/cinematographer"),
         ("the bit where she's torching dudes with fire, is it sick", "torching dudes"),
+        ("ok tldr pls, is the action good or is it cooked??", "action good"),
+        ("wait the film stories guy... did they straight up hate the action or what", "action"),
     ],
 )
 def test_chat_filler_inflections_and_slashes_name_nobody(
