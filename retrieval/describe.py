@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .chat import zipf
 from .lexical import _QUERY_STOP, terms
 from .models import Review
 
@@ -35,7 +36,9 @@ _CRITICS_DOING = re.compile(
     r"rates|called|calls|mentioned|mentions|complained|compared|compares|reviewed|thought|"
     r"thinks|praised|trashed|panned|critici[sz]ed|brought|talked|talks|described|noted|argued|"
     r"claimed|felt|enjoyed|recommended|raved|types|typed|uses|used|spells|didn['’]?t|did\s+not|"
-    r"was\s+(?:harsh|kind|positive|negative)|got|found|reckoned|went\s+on)\b",
+    r"was\s+(?:harsh|kind|positive|negative)|got|found|reckoned|went\s+on|joked|jokes|listed|"
+    r"lists|swears|swore|quipped|ranted|rants|raves|admitted|pointed\s+out|cited|cites|named|"
+    r"referenced|references|called)\b",
     re.IGNORECASE,
 )
 # Where a description ends: a clause's punctuation, a dash between words ("the tutu one - did
@@ -84,9 +87,14 @@ _OPEN_ENDED = 2
 _GENERIC = frozenset(
     terms(
         "review reviewer critic one guy person woman man lady blogger writer who that which gave "
-        "give giving call called calling rate rated rating said say film movie it its this these"
+        "give giving call called calling rate rated rating said say film movie it its this these "
+        # the question's own framing ("the overall verdict from the reviewer who …")
+        "overall verdict take thoughts thought opinion view views from about what how think feel"
     )
 )
+# A word this rare in English used by one review alone picks it even in a loose description.
+_RARE_ZIPF = 3.0
+_COMMON_ZIPF = 5.5
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "half": 0.5}
 _RATED = re.compile(
     r"(?P<v>\d+(?:\.\d+)?|one|two|three|four|five)\s*(?:(?:/|out\s+of)\s*(?P<of>\d+)|-?\s*stars?)",
@@ -243,21 +251,48 @@ def described(
         return None
     for n, pattern in enumerate(_PATTERNS):
         for m in pattern.finditer(question):
-            desc = m.group("desc").strip(" '\"‘’“”")
-            # "the main guy", "the older ones" are people or films as readily as critics: such a
-            # description must name the review itself (its rating, title, outlet, critic, URL).
-            # So is "the lady who runs the ballet school" unless what follows is a critic's
-            # doing ("the guy who hated the marketing", "the one who gave it 4/5").
-            loose = (m.groupdict().get("who") or "").lower() in _PEOPLE and not (
-                n == 0 and _CRITICS_DOING.match(desc)
-            )
-            found = _match(desc, reviews, review_ids_with, meta_only=loose)
-            if found is None:
-                continue
-            # Cut with the words that framed it: "the critic who gave it 4/5", "the tutu one".
-            end = m.end() if n >= _OPEN_ENDED else m.end("desc")
-            return Described(found, m.group("desc").strip(), question[m.start() : end].strip())
+            for start, stop in _readings(question, m, n):
+                desc = question[start:stop].strip(" '\"‘’“”")
+                # "the main guy", "the older ones" are people or films as readily as critics:
+                # such a description must name the review itself (its rating, title, outlet,
+                # critic, URL), or a word rare in English that one review alone uses ("the
+                # POLTERGEIST game guy"). So is "the lady who runs the ballet school" unless
+                # what follows is a critic's doing ("the guy who hated the marketing").
+                loose = (m.groupdict().get("who") or "").lower() in _PEOPLE and not (
+                    n == 0 and _CRITICS_DOING.match(desc)
+                )
+                # The critic's doing is how they wrote, not a word to find in their text:
+                # "the one who joked they didn't teach tactics…" matches "tactics", not "joke".
+                doing = _CRITICS_DOING.match(desc) if n < _OPEN_ENDED else None
+                words = desc[doing.end() :] if doing and _rating(desc) is None else desc
+                found = _match(words, reviews, review_ids_with, meta_only=loose)
+                if found is None:
+                    continue
+                # Cut with the words that framed it: "the critic who gave it 4/5", "the tutu one".
+                end = m.end() if n >= _OPEN_ENDED else stop
+                return Described(found, desc, question[m.start() : end].strip())
     return None
+
+
+# Where a description that runs on may end instead: before a later verb of asking or judging
+# ("the review that complains about the ads and posters | think the movie adds…").
+_LATER_VERB = re.compile(rf"\s+{_VERBS}\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(_END)
+
+
+def _readings(question: str, m: re.Match[str], n: int) -> list[tuple[int, int]]:
+    """The spans of `question` the description of match `m` (of pattern `n`) may be: as the
+    pattern read it; for the "… who …" patterns also cut before each later verb, and run on to
+    the clause's end ("the reviewer who said it | felt episodic"), shortest first."""
+    start, stop = m.start("desc"), m.end("desc")
+    if n >= _OPEN_ENDED:
+        return [(start, stop)]
+    first = re.match(r"\S+", question[start:])
+    after = start + (first.end() if first else 0)
+    clause = _CLAUSE_END.search(question, stop)
+    limit = clause.start() if clause else len(question)
+    cuts = {stop, limit, *(v.start() for v in _LATER_VERB.finditer(question, after, limit))}
+    return sorted((start, c) for c in cuts if c > after or c == stop)
 
 
 def _match(
@@ -275,6 +310,8 @@ def _match(
                  abs(got[0] / got[1] - wanted[0] / wanted[1]) < 1e-6]  # fmt: skip
         return rated[0] if len(rated) == 1 else None
     words = [t for t in dict.fromkeys(terms(desc)) if t not in _GENERIC and t not in _QUERY_STOP]
+    # How common each word is in English, by the word as typed (a stem is often no word).
+    typed = {t: w for w in re.findall(r"[\w'’-]+", desc.lower()) for t in terms(w)}
     if not words:
         return None
     meta = {rid: _meta_terms(r) for rid, r in reviews.items()}
@@ -282,7 +319,11 @@ def _match(
     scores = dict.fromkeys(reviews, 0.0)
     for t in words:
         in_meta = {rid for rid, ts in meta.items() if t in ts}
-        in_text = set() if meta_only else review_ids_with(t) & set(reviews)
+        often = zipf(typed.get(t, t))
+        rare = meta_only and often < _RARE_ZIPF and len(review_ids_with(t) & set(reviews)) == 1
+        # A very common word ("a lot", "said") in a review's text says nothing of which it is.
+        plain = often >= _COMMON_ZIPF
+        in_text = set() if plain or (meta_only and not rare) else review_ids_with(t) & set(reviews)
         df = len(in_meta | in_text)
         if not df or df == n:
             continue

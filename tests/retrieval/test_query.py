@@ -247,6 +247,15 @@ def test_two_words_typed_as_one_are_not_a_name(
          "like fights"),
         ("did the film stories guy like de armas", "filmstories-en-pointe-or-tutu-much",
          "like de armas"),
+        # the description ends before a later verb of asking; the critic's own verb ("joked")
+        # is not a word to look for in the reviews
+        ("does the review that complains about the ads and posters think it adds anything new",
+         "film-review-ballerina", "it adds new"),
+        ("does the one who joked they didn't teach tactics at murder school feel any emotion",
+         "filmstories-en-pointe-or-tutu-much", "emotion"),
+        # a word rare in English that one review alone uses picks it even for "the … guy"
+        ("the POLTERGEIST game guy: was the fire fight good?", "total-banger",
+         "fire fight good"),
     ],
 )  # fmt: skip
 def test_a_described_critic_scopes_and_leaves_the_topic(
@@ -272,6 +281,7 @@ def test_a_described_critic_scopes_and_leaves_the_topic(
         # a scene described up to a dash, then the question
         "the scene where john wick visits the ruska roma and eve talks to him — what did "
         "reviewers think",
+        "the blogger who swears a lot — was the keanu cameo worth it?",  # "a lot": any review
     ],
 )
 def test_people_and_films_are_no_critic_described(engine: Engine, question: str) -> None:
@@ -392,8 +402,12 @@ def test_the_other_spelling_is_the_reviews_word(engine: Engine) -> None:
     [
         ("sum up the 4/5 review for me", "slows-down-four-stars"),
         ("what did film stories think overall", "filmstories-en-pointe-or-tutu-much"),
+        ("overall verdict from the one who raved about the grenade belt kill?",
+         "seat-at-the-high-table"),
+        ("wait the film stories review... did they straight up hate it or what",
+         "filmstories-en-pointe-or-tutu-much"),
     ],
-)
+)  # fmt: skip
 def test_one_critic_with_no_topic_is_their_verdict(
     engine: Engine, question: str, review: str
 ) -> None:
