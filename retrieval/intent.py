@@ -37,7 +37,7 @@ _VERDICT = re.compile(
     r"thumbs|watch\s+it|see\s+it|impress\w*|positive|negative|praise\w*|criticis\w*|"
     r"complain\w*|problem\w*|flaws?|weak\w*|strong\w*|best|worst|better|worse|succeed\w*|"
     r"fail\w*|work(?:s|ed)?|land(?:s|ed)?|hold\s+up|live\s+up|like\s+(?:it|this)|"
-    r"go(?:es)?\s+down|must[\s-]+see|skip|decent|hit\s+or\s+miss|reception|reviews?\s+"
+    r"go(?:es)?\s+down|must[\s-]+see|skip|decent|hit\s+or\s+miss|reception|received|reviews?\s+"
     r"(?:are|is)\s+look\w*|how\s+are\s+the\s+reviews)\b",
     re.IGNORECASE,
 )

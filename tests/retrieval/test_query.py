@@ -205,6 +205,12 @@ def test_a_verdict_on_someone_the_reviews_name_is_about_them(engine: Engine) -> 
     assert asked.query.overall
 
 
+def test_how_it_was_received_asks_for_the_verdicts(engine: Engine) -> None:
+    """ "How well was it received?" asks for a verdict (it was read as a topic and refused)."""
+    _, asked = engine.prepared("Could someone summarise how well Ballerina was received?")
+    assert asked.query.intent == "verdict" and asked.query.overall
+
+
 def test_a_name_the_reviews_use_does_not_answer_for_one_they_do_not(engine: Engine) -> None:
     """ "Is X back from jw3? she was in parabellum": the reviews write "Parabellum", but the
     question is about a name none of them uses, so it is still refused by that name."""
