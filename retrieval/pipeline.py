@@ -245,6 +245,12 @@ class Pipeline:
             age_rating=query.age_rating, overall=query.overall,
         )  # fmt: skip
         if not draft:
+            # Under the model's bar, but a sentence as close to the question as this is what a
+            # refusal would offer as "the closest passages" — and a fan reads it as the answer
+            # ("is it super loud?" → "…with the sound design pumped up to the max"): answer
+            # with it rather than refuse and show it.
+            draft = extractive.closest_answer(hits, snap, asked.qvec, len(in_scope), floor)
+        if not draft:
             return not_covered(fallback)
         if note:
             draft = [Part("text", note), Part("break"), *draft]
