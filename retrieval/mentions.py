@@ -59,7 +59,7 @@ _FORMAT = re.compile(
 # Not "she's torching": a pronoun's 's is "is".
 _OWNED = re.compile(
     r"\b(?!(?:she|he|it|that|there|what|who|where|here|let)['’])"
-    r"(?P<owner>[\w-]+)['’]s?\s+(?P<thing>[a-z]{3,})\b",
+    r"(?P<owner>[\w-]+)['’]s?\s+(?P<thing>[a-z]{3,})(?:\s+(?P<more>[a-z]{3,}))?\b",
     re.IGNORECASE,
 )
 
@@ -85,16 +85,22 @@ def mentioned(question: str) -> list[str]:
     return [" ".join(m.group("thing").split()) for m in _MENTIONED.finditer(question)]
 
 
-def described(question: str) -> list[tuple[str, str]]:
-    """(the thing as said, its words that name it) for each scene or format the question names
-    by its own words: "the casino shootout" → ("casino shootout", "casino"), "imax" → ("imax",
-    "imax")."""
+def described(question: str) -> list[tuple[str, str, bool]]:
+    """(the thing as said, its words that name it, whether every one of them must be unused)
+    for each scene, format or someone's thing the question names by its own words: "the casino
+    shootout" → ("casino shootout", "casino", False), "imax" → ("imax", "imax", False)."""
     found = []
     for m in _SCENE.finditer(question):
         words = m.group("thing").split()
-        found.append((" ".join([*words, m.group("head")]), " ".join(words)))
-    found += [(m.group("thing"), m.group("thing")) for m in _FORMAT.finditer(question)]
-    found += [(m.group("thing"), m.group("thing")) for m in _OWNED.finditer(question)]
+        found.append((" ".join([*words, m.group("head")]), " ".join(words), False))
+    found += [(m.group("thing"), m.group("thing"), False) for m in _FORMAT.finditer(question)]
+    for m in _OWNED.finditer(question):
+        found.append((m.group("thing"), m.group("thing"), False))
+        # "byrne's irish accent": two words, both of which no review may use ("eve's
+        # character arc" is about her character)
+        if m.group("more"):
+            both = f"{m.group('thing')} {m.group('more')}"
+            found.append((both, both, True))
     return found
 
 
@@ -123,11 +129,12 @@ def unmentioned(question: str, known: Callable[[str], bool], ignore: Collection[
         asked = [[t for t in terms(a) if t not in ignore] for a in alternatives]
         if all(_unmentioned(a, ts, known) for a, ts in zip(alternatives, asked, strict=True)):
             found.append(thing)
-    for shown, naming in described(question):
+    for shown, naming, every in described(question):
         alternatives = [a for a in re.split(r"\s*/\s*|\s+or\s+", naming) if a]
         asked = [[t for t in terms(a) if t not in ignore] for a in alternatives]
         unused = [
             _unmentioned(a, ts, known)
+            and not (every and any(map(known, ts)))
             and all(_names_a_thing(w) for w in a.split() if not all(map(known, terms(w))))
             for a, ts in zip(alternatives, asked, strict=True)
         ]

@@ -385,6 +385,8 @@ def test_asked_whether_a_review_names_it(
         ("did anyone think ana de armas's accent was distracting", ("accent",)),
         ("what did they say about keanu's cameo", ()),
         ("the bit where she's torching dudes with fire", ()),  # "she's" is "she is"
+        ("any comments on gabriel byrne's irish accent", ("irish accent",)),
+        ("was eve's character arc any good", ()),  # her character: the reviews' word
     ],
 )
 def test_a_scene_or_format_named_in_its_own_words(
