@@ -56,17 +56,18 @@ BARS: dict[str, float] = {
 }
 
 
-# data/eval/blind_probe.jsonl (172 questions helpers wrote blind in session 9, then used to fix
-# what they showed: not held out, but never fitted on). Measured at the session's end: on_evidence
-# 0.60, off_review 0.09, 6 of 144 answerable refused, 23 of 28 unanswerable refused (at its
-# start: 0.54, 0.10, 15, 10). Guards the fixes it led to (critics described in chat grammar, chat
-# filler and spelling, the film's name as no topic, names a scoped review never uses, "did anyone
-# mention X").
+# data/eval/blind_probe.jsonl: questions helpers wrote blind, reading only the reviews, then
+# used to fix what they showed: not held out, but never fitted on. 172 from session 9 (at its
+# end: on_evidence 0.60, off_review 0.09, 6 of 144 answerable refused, 23 of 28 unanswerable
+# refused), 364 from session 10 (paraphrases, verdicts, comparisons, scenes, critics described,
+# unanswerables and look-alikes, messy chat, names, hard paraphrases). All 536 at session 10's
+# start (efcf21d): on_evidence 0.554, off_review 0.110, 24 of 434 answerable refused, 59 of 102
+# unanswerable refused; at its end: 0.573, 0.103, 19, 74. Guards the fixes they led to.
 BLIND = ROOT / "data" / "eval" / "blind_probe.jsonl"
 BLIND_BARS: dict[str, float] = {
-    "on_evidence_min": 0.57,
+    "on_evidence_min": 0.56,
     "off_review_max": 0.11,
-    "false_refusals_max": 7,
+    "false_refusals_max": 20,
     "refusal_rate_min": 0.70,
 }
 
@@ -95,10 +96,10 @@ def holdout(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_blind_probe_keeps_what_it_led_to(tmp_path: Path) -> None:
-    """The questions helpers wrote blind this session keep the figures the fixes they led to
+    """The questions helpers wrote blind (sessions 9 and 10) keep the figures the fixes they led to
     reached (BLIND_BARS), every quote verbatim."""
     m = _eval(BLIND, tmp_path / "index")
-    assert m["questions"] == 172 and m["verbatim_rate"] == 1.0
+    assert m["questions"] == 536 and m["verbatim_rate"] == 1.0
     assert m["on_evidence"] >= BLIND_BARS["on_evidence_min"]
     assert m["off_review"] <= BLIND_BARS["off_review_max"]
     assert m["false_refusals"] <= BLIND_BARS["false_refusals_max"]
