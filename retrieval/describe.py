@@ -38,11 +38,10 @@ _CRITICS_DOING = re.compile(
     r"claimed|felt|enjoyed|recommended|raved|types|typed|uses|used|spells|didn['’]?t|did\s+not|"
     r"was\s+(?:harsh|kind|positive|negative)|got|found|reckoned|went\s+on|joked|jokes|listed|"
     r"lists|swears|swore|quipped|ranted|rants|raves|admitted|pointed\s+out|cited|cites|named|"
-    r"referenced|references|called)\b",
+    r"referenced|references)\b",
     re.IGNORECASE,
 )
-# Where a description ends: a clause's punctuation, a dash between words ("the tutu one - did
-# they…", "the one who mentioned X — what about…").
+# Where a description ends: a clause's punctuation or a dash ("the tutu one - did they…").
 _END = r"\s*[:,;?!]|\s+[-–—]+\s|\s*[–—]"
 _VERBS = (
     r"(?:think|thinks|thought|say|says|said|feel|felt|make|made|write|wrote|reckon|reckoned|"
@@ -92,9 +91,9 @@ _GENERIC = frozenset(
         "overall verdict take thoughts thought opinion view views from about what how think feel"
     )
 )
-# A word this rare in English used by one review alone picks it even in a loose description.
-_RARE_ZIPF = 3.0
-_COMMON_ZIPF = 5.5
+# A word this rare in English used by one review alone picks it even in a loose description;
+# one this common ("a lot", "said") in a review's text says nothing of which it is.
+_RARE_ZIPF, _COMMON_ZIPF = 3.0, 5.5
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "half": 0.5}
 _RATED = re.compile(
     r"(?P<v>\d+(?:\.\d+)?|one|two|three|four|five)\s*(?:(?:/|out\s+of)\s*(?P<of>\d+)|-?\s*stars?)",
@@ -253,17 +252,14 @@ def described(
         for m in pattern.finditer(question):
             for start, stop in _readings(question, m, n):
                 desc = question[start:stop].strip(" '\"‘’“”")
-                # "the main guy", "the older ones" are people or films as readily as critics:
-                # such a description must name the review itself (its rating, title, outlet,
-                # critic, URL), or a word rare in English that one review alone uses ("the
-                # POLTERGEIST game guy"). So is "the lady who runs the ballet school" unless
-                # what follows is a critic's doing ("the guy who hated the marketing").
-                loose = (m.groupdict().get("who") or "").lower() in _PEOPLE and not (
-                    n == 0 and _CRITICS_DOING.match(desc)
-                )
-                # The critic's doing is how they wrote, not a word to find in their text:
-                # "the one who joked they didn't teach tactics…" matches "tactics", not "joke".
+                # "the main guy" may be a person in the film: it must name the review itself
+                # (rating, title, outlet, critic, URL, or a rare word only it uses: "the
+                # POLTERGEIST game guy") unless a critic's doing follows ("the guy who hated
+                # …"), which is how they wrote, not a word of their text ("joked").
                 doing = _CRITICS_DOING.match(desc) if n < _OPEN_ENDED else None
+                loose = (m.groupdict().get("who") or "").lower() in _PEOPLE and not (
+                    n == 0 and doing
+                )
                 words = desc[doing.end() :] if doing and _rating(desc) is None else desc
                 found = _match(words, reviews, review_ids_with, meta_only=loose)
                 if found is None:
@@ -274,21 +270,18 @@ def described(
     return None
 
 
-# Where a description that runs on may end instead: before a later verb of asking or judging
-# ("the review that complains about the ads and posters | think the movie adds…").
-_LATER_VERB = re.compile(rf"\s+{_VERBS}\b", re.IGNORECASE)
-_CLAUSE_END = re.compile(_END)
+_LATER_VERB, _CLAUSE_END = re.compile(rf"\s+{_VERBS}\b", re.IGNORECASE), re.compile(_END)
 
 
 def _readings(question: str, m: re.Match[str], n: int) -> list[tuple[int, int]]:
-    """The spans of `question` the description of match `m` (of pattern `n`) may be: as the
-    pattern read it; for the "… who …" patterns also cut before each later verb, and run on to
-    the clause's end ("the reviewer who said it | felt episodic"), shortest first."""
+    """The spans of `question` the description of match `m` (of pattern `n`) may be, shortest
+    first: as the pattern read it; for the "… who …" patterns also cut before each later verb
+    ("the review that complains about the ads | think the movie adds…") or run to the clause's
+    end ("the reviewer who said it | felt episodic")."""
     start, stop = m.start("desc"), m.end("desc")
     if n >= _OPEN_ENDED:
         return [(start, stop)]
-    first = re.match(r"\S+", question[start:])
-    after = start + (first.end() if first else 0)
+    after = start + len(question[start:].split(maxsplit=1)[0])
     clause = _CLAUSE_END.search(question, stop)
     limit = clause.start() if clause else len(question)
     cuts = {stop, limit, *(v.start() for v in _LATER_VERB.finditer(question, after, limit))}
@@ -310,8 +303,7 @@ def _match(
                  abs(got[0] / got[1] - wanted[0] / wanted[1]) < 1e-6]  # fmt: skip
         return rated[0] if len(rated) == 1 else None
     words = [t for t in dict.fromkeys(terms(desc)) if t not in _GENERIC and t not in _QUERY_STOP]
-    # How common each word is in English, by the word as typed (a stem is often no word).
-    typed = {t: w for w in re.findall(r"[\w'’-]+", desc.lower()) for t in terms(w)}
+    typed = {t: w for w in re.findall(r"[\w'’-]+", desc.lower()) for t in terms(w)}  # for zipf
     if not words:
         return None
     meta = {rid: _meta_terms(r) for rid, r in reviews.items()}
@@ -321,7 +313,6 @@ def _match(
         in_meta = {rid for rid, ts in meta.items() if t in ts}
         often = zipf(typed.get(t, t))
         rare = meta_only and often < _RARE_ZIPF and len(review_ids_with(t) & set(reviews)) == 1
-        # A very common word ("a lot", "said") in a review's text says nothing of which it is.
         plain = often >= _COMMON_ZIPF
         in_text = set() if plain or (meta_only and not rare) else review_ids_with(t) & set(reviews)
         df = len(in_meta | in_text)

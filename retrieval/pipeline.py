@@ -249,7 +249,11 @@ class Pipeline:
             # refusal would offer as "the closest passages" — and a fan reads it as the answer
             # ("is it super loud?" → "…with the sound design pumped up to the max"): answer
             # with it rather than refuse and show it.
-            draft = extractive.closest_answer(hits, snap, asked.qvec, len(in_scope), floor)
+            close = extractive.closest_sentences(hits, snap, asked.qvec, floor)
+            quoted = sum(1 for p in close if p.kind == "name")
+            draft = (
+                [Part("text", extractive.lead_in(quoted, len(in_scope))), *close] if close else []
+            )
         if not draft:
             return not_covered(fallback)
         if note:

@@ -184,18 +184,6 @@ def closest_sentences(
     return quote_parts(picked, snap.reviews, _passage_numbers(hits, snap))
 
 
-def closest_answer(
-    hits: Sequence[Hit], snap: Snapshot, qvec: np.ndarray, in_scope: int, below: float | None = None
-) -> list[Part]:
-    """When no sentence reaches the bar: the closest sentences (`closest_sentences`) as the
-    answer, with the lead-in; [] when none is that close."""
-    quotes = closest_sentences(hits, snap, qvec, below)
-    if not quotes:
-        return []
-    reviews = sum(1 for p in quotes if p.kind == "name")
-    return [Part("text", lead_in(reviews, in_scope)), *quotes]
-
-
 def answer_question(
     hits: Sequence[Hit],
     snap: Snapshot,

@@ -44,13 +44,14 @@ ISSUE_BARS: dict[str, float] = {
     "verbatim_rate_min": 1.0,
 }
 BARS: dict[str, float] = {
-    "evidence_recall_min": 0.72,  # measured 0.757 (session 9's end)
-    "baseline_ratio_min": 1.22,  # ours ÷ the naive baseline's (0.5845), same questions: 1.29
-    "off_review_max": 0.14,  # measured 0.109
-    "on_evidence_min": 0.48,  # measured 0.497
-    "refusal_rate_min": 0.57,  # 12 of the 19 unanswerable questions refused (11 + 1 slack)
-    # measured 7 of 97 answerable at the end of session 9 (9 at its start; 10 before session 8's
-    # overall verdicts answered "was it worth it?")
+    "evidence_recall_min": 0.72,  # measured 0.764 (session 10's end; 0.757 at session 9's)
+    "baseline_ratio_min": 1.22,  # ours ÷ the naive baseline's (0.5845), same questions: 1.31
+    "off_review_max": 0.14,  # measured 0.115 (0.109)
+    "on_evidence_min": 0.48,  # measured 0.495 (0.497)
+    # 16 of the 19 unanswerable questions refused at session 10's end (12 at session 9's): 15
+    "refusal_rate_min": 0.78,
+    # measured 8 of 97 answerable at the end of session 10 (7 at session 9's, 9 at its start; 10
+    # before session 8's overall verdicts answered "was it worth it?")
     "false_refusals_max": 8,
     "verbatim_rate_min": 1.0,
 }
