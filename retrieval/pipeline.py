@@ -315,10 +315,12 @@ class Pipeline:
             # One critic and no topic ("what did Film Stories think overall?", "sum up the 4/5
             # review"): that critic's verdict, as for "is it any good?".
             query = replace(query, overall=True)
-        lower = _lower_case_names(query, live)
-        # Checked against the reviews asked about only when those are some of them: every name
-        # a review writes is in one of all of them.
-        names = [*query.names, *(lower if len(in_scope) < len(snap.reviews) else [])]
+        # Checked against the reviews asked about only when those are some of them (every name
+        # a review writes is in one of all of them); read for a verdict too (below).
+        some = len(in_scope) < len(snap.reviews)
+        judged = query.intent in ("verdict", "comparison") and not query.overall
+        lower = _lower_case_names(query, live) if some or judged else []
+        names = [*query.names, *(lower if some else [])]
         missing = _missing_names(names, live, in_scope, named)
         uncovered = bool(names) and len(missing) == len(names)
 
