@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,7 @@ from retrieval.embeddings import Embedder
 from retrieval.engine import Engine
 from retrieval.errors import BadQuestion, IndexDirError, IndexMismatch, ReindexBusy, UnknownCritic
 from retrieval.store import IndexStore
+from tests.conftest import MODEL_DIR
 
 REVIEWS = Path(__file__).resolve().parents[2] / "data" / "reviews"
 KEANU = "What did critics say about Keanu's cameo?"
@@ -248,6 +251,21 @@ def test_partly_covered_question_answers_and_names_the_missing(engine: Engine) -
     assert answer.found
     assert "No review mentions Tom Cruise." in answer.text
     assert any("Reeves" in c.quote for c in answer.citations)
+
+
+def test_warm_up_loads_what_a_first_question_needs(engine: Engine) -> None:
+    """warm_up, in a fresh process, also reads the reviews' words (typo mending) and loads the
+    parts-of-speech dictionary, so a bot's first "the casino shootout?" does not wait for them."""
+    code = (
+        "import sys; from pathlib import Path; from retrieval.engine import Engine; "
+        f"e = Engine(Path({str(REVIEWS)!r}), Path({str(engine.index_dir)!r}), "
+        f"model_dir=Path({str(MODEL_DIR)!r})); e.warm_up(); "
+        "print('lemminflect' in sys.modules, e._require().searcher._vocabulary is not None)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.split() == ["True", "True"]
 
 
 def test_reindex_after_the_index_folder_was_deleted(
