@@ -63,11 +63,11 @@ _PATTERNS = (
         re.IGNORECASE,
     ),
     # "in the 'total banger' review", "the tutu much reviewer", "the Film Stories critic"; not
-    # across a dash ("the ruska roma bit — what did reviewers think"), nor "any / all / each of
-    # the critics", which are every critic.
+    # across a dash ("the ruska roma bit — what did reviewers think") or a question's "did", nor
+    # "any (of the) critics", "every reviewer", which are every critic.
     re.compile(
-        rf"\b(?:the|that|this)\s+(?P<desc>(?:(?!\s[-–—]|\b(?:any|all|each|every)\s+of\b)"
-        rf"[^,;:?!–—]){{2,60}}?)\s+(?P<who>{_WHO})s?\b",
+        rf"\b(?:the|that|this)\s+(?P<desc>(?:(?!\s[-–—]|\b(?:any|all|each|every|did|does|do)"
+        rf"\b)[^,;:?!–—]){{2,60}}?)\s+(?P<who>{_WHO})s?\b",
         re.IGNORECASE,
     ),
     # "according to Film Stories", "Film Stories' review"

@@ -288,6 +288,8 @@ def test_a_described_critic_scopes_and_leaves_the_topic(
         "the scene where john wick visits the ruska roma and eve talks to him — what did "
         "reviewers think",
         "the blogger who swears a lot — was the keanu cameo worth it?",  # "a lot": any review
+        # "did any reviewer": every critic ("stage lights" is in one review's text)
+        "that fight in the old abandoned theatre under the stage lights did any reviewer like it",
     ],
 )
 def test_people_and_films_are_no_critic_described(engine: Engine, question: str) -> None:
