@@ -303,11 +303,15 @@ def test_a_rating_line_answers_only_a_rating_question(engine: Engine, question: 
     assert all("Rating:" not in c.quote for c in answer.citations)
 
 
-def test_a_sentence_close_enough_to_offer_is_the_answer(engine: Engine) -> None:
+@pytest.mark.parametrize(
+    "question",
+    ["is it super loud? like bring earplugs loud", "is it super loud? my ears are sensitive lol"],
+)
+def test_a_sentence_close_enough_to_offer_is_the_answer(engine: Engine, question: str) -> None:
     """Under the model's bar but close to the question ("is it super loud?" and "…with the sound
     design pumped up to the max"): answered with it, never refused while showing it as "the
     closest passage"."""
-    answer = engine.ask("is it super loud? like bring earplugs loud", use_llm=False)
+    answer = engine.ask(question, use_llm=False)
     assert answer.found and "No review covers" not in answer.text
     assert any("sound design pumped up" in c.quote for c in answer.citations)
 
