@@ -249,7 +249,9 @@ class Pipeline:
             # refusal would offer as "the closest passages" — and a fan reads it as the answer
             # ("is it super loud?" → "…with the sound design pumped up to the max"): answer
             # with it rather than refuse and show it.
-            close = extractive.closest_sentences(hits, snap, asked.qvec, floor)
+            close = extractive.closest_sentences(
+                hits, snap, asked.qvec, floor, related=extractive.ANSWERING
+            )
             quoted = sum(1 for p in close if p.kind == "name")
             draft = (
                 [Part("text", extractive.lead_in(quoted, len(in_scope))), *close] if close else []

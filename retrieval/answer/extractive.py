@@ -54,13 +54,13 @@ SCOPED_FLOOR = 0.02  # when the question is about one review, its best sentences
 # best one (and QUOTE_STANCE): the question asks for every critic's stance.
 STANCE_RATIO = 0.3
 QUOTE_STANCE = 0.15
-# A sentence under FLOOR whose own vector is at least this close to the question's is related:
-# the model's probability is not a relatedness scale (junk scores 0.05 for "the capital of
-# Australia"), the cosine is. The pipeline answers with such sentences rather than refuse (a
-# refusal naming a name offers them as "the closest passages"). Of the 707 tune and blind probe
-# questions refused, the unanswerable ones reach at most 0.398 and three answerable ones 0.43
-# ("is it super loud?"); 0.45 before session 10's end.
-RELATED = 0.41
+# A sentence under FLOOR this close to the question (cosine; the model's probability is no
+# relatedness scale) is offered with a refusal by name as "the closest passages" (RELATED), or
+# is the answer instead of "No review covers that question." (ANSWERING): of the 707 tune and
+# blind questions refused, unanswerable ones reach 0.398, three answerable ones 0.43. At 0.41
+# the closest passages were junk ("No review mentions IMAX. …Dead Man's Shoes…").
+RELATED = 0.45
+ANSWERING = 0.41
 
 
 def _quotable(text: str) -> bool:
@@ -174,15 +174,19 @@ def lead_in(quoted: int, in_scope: int) -> str:
 
 
 def closest_sentences(
-    hits: Sequence[Hit], snap: Snapshot, qvec: np.ndarray, below: float | None = None, n: int = 2
+    hits: Sequence[Hit],
+    snap: Snapshot,
+    qvec: np.ndarray,
+    below: float | None = None,
+    n: int = 2,
+    related: float = RELATED,
 ) -> list[Part]:
     """Up to `n` sentences of the retrieved passages scoring under `below` (default FLOOR: they
-    did not answer) whose cosine to the question `qvec` is at least RELATED, best first:
-    offered with a refusal, never the answer it refused."""
+    did not answer) whose cosine to the question `qvec` is at least `related`, best first."""
     below = FLOOR if below is None else below
     picked = [
         s for s in scored_sentences(hits, snap)
-        if s.score < below and float(snap.sentence_vectors[s.row] @ qvec) >= RELATED
+        if s.score < below and float(snap.sentence_vectors[s.row] @ qvec) >= related
     ][:n]  # fmt: skip
     return quote_parts(picked, snap.reviews, _passage_numbers(hits, snap))
 

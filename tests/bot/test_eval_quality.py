@@ -63,7 +63,7 @@ BARS: dict[str, float] = {
 # refused), 364 from session 10 (paraphrases, verdicts, comparisons, scenes, critics described,
 # unanswerables and look-alikes, messy chat, names, hard paraphrases). All 536 at session 10's
 # start (efcf21d): on_evidence 0.554, off_review 0.110, 24 of 434 answerable refused, 59 of 102
-# unanswerable refused; at its end: 0.573, 0.103, 19, 74. Guards the fixes they led to.
+# unanswerable refused; at its end: 0.574, 0.104, 17, 74. Guards the fixes they led to.
 BLIND = ROOT / "data" / "eval" / "blind_probe.jsonl"
 BLIND_BARS: dict[str, float] = {
     "on_evidence_min": 0.56,
