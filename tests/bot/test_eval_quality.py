@@ -68,7 +68,7 @@ BLIND = ROOT / "data" / "eval" / "blind_probe.jsonl"
 BLIND_BARS: dict[str, float] = {
     "on_evidence_min": 0.56,
     "off_review_max": 0.11,
-    "false_refusals_max": 20,
+    "false_refusals_max": 18,
     "refusal_rate_min": 0.70,
 }
 
