@@ -302,10 +302,8 @@ def analyse(
             phrase = " ".join(words)
             if not any(phrase.lower() in n.lower() or n.lower() in phrase.lower() for n in names):
                 names.append(phrase)
-    # A format typed as digits and capitals ("4DX", "3D") no review uses is a name to check.
-    names += [f for f in dict.fromkeys(re.findall(r"\b\d+[A-Z]{1,4}\b", mended))
-              if not all(known(t) for t in terms(f)) and f not in names]  # fmt: skip
-    # "did anyone compare it to kill bill?": what is asked after must be in a review.
+    # "did anyone compare it to kill bill?", "the casino shootout", "4DX": what is asked after
+    # must be in a review (mentions.py).
     names += [t for t in unmentioned(mended, known, _QUERY_STOP | GENERIC_TERMS | film_terms)
               if not any(t.lower() in n.lower() for n in names)]  # fmt: skip
     # "the DP/cinematographer": a word a review uses stands in for its slashed alternatives.
