@@ -303,18 +303,17 @@ def _match(
                  abs(got[0] / got[1] - wanted[0] / wanted[1]) < 1e-6]  # fmt: skip
         return rated[0] if len(rated) == 1 else None
     words = [t for t in dict.fromkeys(terms(desc)) if t not in _GENERIC and t not in _QUERY_STOP]
-    typed = {t: w for w in re.findall(r"[\w'’-]+", desc.lower()) for t in terms(w)}  # for zipf
     if not words:
         return None
+    typed = {t: w for w in re.findall(r"[\w'’-]+", desc.lower()) for t in terms(w)}  # for zipf
     meta = {rid: _meta_terms(r) for rid, r in reviews.items()}
-    n = len(reviews)
+    n, ids = len(reviews), set(reviews)
     scores = dict.fromkeys(reviews, 0.0)
     for t in words:
         in_meta = {rid for rid, ts in meta.items() if t in ts}
-        often = zipf(typed.get(t, t))
-        rare = meta_only and often < _RARE_ZIPF and len(review_ids_with(t) & set(reviews)) == 1
-        plain = often >= _COMMON_ZIPF
-        in_text = set() if plain or (meta_only and not rare) else review_ids_with(t) & set(reviews)
+        using, often = review_ids_with(t) & ids, zipf(typed.get(t, t))
+        rare = meta_only and often < _RARE_ZIPF and len(using) == 1
+        in_text = set() if often >= _COMMON_ZIPF or (meta_only and not rare) else using
         df = len(in_meta | in_text)
         if not df or df == n:
             continue

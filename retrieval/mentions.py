@@ -64,6 +64,13 @@ _OWNED = re.compile(
 )
 
 
+def inflected(word: str) -> bool:
+    """A word of six letters or more ending in -ed or -ing ("rehashed", "torching"): it describes
+    or does, it names nothing."""
+    low = word.lower()
+    return len(low) >= 6 and low.endswith(("ed", "ing"))
+
+
 def _names_a_thing(word: str) -> bool:
     """A word that can be a noun, or no English word at all ("katana"): "the redone scenes",
     "the plate smashing fight" describe a scene in words a review need not use.
@@ -72,10 +79,9 @@ def _names_a_thing(word: str) -> bool:
     use, only for a question that names a scene in words no review uses."""
     from lemminflect import getAllLemmas
 
-    low = word.lower()
-    if len(low) >= 6 and low.endswith(("ing", "ed")):
-        return False  # inflected, even where the dictionary lacks it ("torching")
-    readings = getAllLemmas(low)
+    if inflected(word):
+        return False  # even where the dictionary lacks it ("torching")
+    readings = getAllLemmas(word.lower())
     return not readings or "NOUN" in readings
 
 

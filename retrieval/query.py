@@ -33,7 +33,7 @@ from pathlib import Path
 from .chat import CHAT_FILLER, chat_spelling, spelling_variants, zipf
 from .intent import AGE_RATING, GENERIC_TERMS, OVERALL_TERMS, Intent, intent_of
 from .lexical import _QUERY_STOP, stem, terms
-from .mentions import unmentioned
+from .mentions import inflected, unmentioned
 from .names import named_terms
 
 # Below this Zipf frequency (wordfreq: 3 ≈ once per million words) a word absent from every
@@ -145,12 +145,7 @@ def _inflected(words: list[str]) -> bool:
     """One word with an English inflection ("rehashed", "backflipping"), not a census name: no
     name however rare the word ("No review mentions rehashed.")."""
     low = words[0].lower() if len(words) == 1 else ""
-    return (
-        len(low) >= 6
-        and low.endswith(("ed", "ing"))
-        and low not in surnames()
-        and low not in _first_names()
-    )
+    return inflected(low) and low not in surnames() and low not in _first_names()
 
 
 def _slashed(text: str, name: str) -> list[str]:
