@@ -27,7 +27,8 @@ _SHORTHAND = {
     "tonite": "tonight", "ppl": "people", "pls": "please", "plz": "please", "rn": "now",
     "b4": "before", "bc": "because", "cuz": "because", "coz": "because", "abt": "about",
     "gr8": "great", "idk": "I don't know", "imo": "in my opinion", "tbh": "honestly",
-    "alot": "a lot", "ch": "chapter", "chap": "chapter", "pt": "part",
+    "alot": "a lot", "ch": "chapter", "chap": "chapter", "pt": "part", "smth": "something",
+    "sth": "something", "smthng": "something", "nvm": "never mind", "prolly": "probably",
 }  # fmt: skip
 # A numbered film in shorthand: "ch3", "chap4", "pt2".
 _NUMBERED = re.compile(r"^(ch|chap|pt)(\d{1,2})$", re.IGNORECASE)

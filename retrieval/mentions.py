@@ -30,7 +30,7 @@ _MENTIONED = re.compile(
     r"compar(?:e|es|ed|ing)\s+(?:[\w'’]+\s+){0,4}?(?:to|with)|"
     r"referenc(?:e|es|ed|ing)|name-?check(?:s|ed)?|talk(?:s|ed|ing)?\s+about)\s+"
     r"(?:(?:the|a|an|that|any|anything\s+about)\s+)?"
-    r"(?P<thing>[^?!.,;:]+)",
+    r"(?P<thing>(?:(?!\s[-–—]\s)[^?!.,;:–—])+)",  # a dash ends it: "… films — which ones?"
     re.IGNORECASE,
 )
 
@@ -45,6 +45,13 @@ _HEADS = (
 )
 _SCENE = re.compile(
     rf"\b(?:the|a|any|that|this)\s+(?P<thing>(?:[\w'’/-]+\s+){{1,3}}?)(?P<head>{_HEADS})\b",
+    re.IGNORECASE,
+)
+# ...or opening the question with no article: "post credit scene?! do i need to stay".
+_SCENE_FIRST = re.compile(
+    rf"^\W*(?!(?:is|are|was|were|do|does|did|how|what|which|who|why|so|ok|and|but|any|the|a|an|"
+    rf"that|this|best|worst|fav\w*)\b)"
+    rf"(?P<thing>(?:(?!(?:the|a|an|this|that)\s)[\w'’/-]+\s+){{1,3}}?)(?P<head>{_HEADS})\b",
     re.IGNORECASE,
 )
 # Seeing it in a cinema format ("worth paying extra for imax or 3d?", "see it in 4DX"): a format
@@ -64,11 +71,36 @@ _OWNED = re.compile(
 )
 
 
+# "compares it to a couple of other films": how many, not what.
+_SOME = re.compile(
+    r"^(?:(?:a\s+)?(?:couple|few|bunch|lot|lots|handful|number)\s+of\s+)?(?:other|some|any)?\s*",
+    re.IGNORECASE,
+)
+
+
 def inflected(word: str) -> bool:
     """A word of six letters or more ending in -ed or -ing ("rehashed", "torching"): it describes
     or does, it names nothing."""
     low = word.lower()
     return len(low) >= 6 and low.endswith(("ed", "ing"))
+
+
+def describes(word: str) -> bool:
+    """A word that describes or does rather than names, however rare: inflected ("torching"),
+    in LemmInflect's dictionary only as an adjective, adverb or verb ("preachy", "redid"), or an
+    adjective in -y of a dictionary word that the dictionary lacks ("cringy", "sweary")."""
+    from lemminflect import getAllLemmas
+
+    low = word.lower()
+    if inflected(low):
+        return True
+    readings = getAllLemmas(low)
+    if readings:
+        return "NOUN" not in readings and "PROPN" not in readings
+    if len(low) < 5 or not low.endswith("y"):
+        return False
+    bases = [low[:-1], low[:-1] + "e"] + ([low[:-2]] if low[-2] == low[-3] else [])
+    return any(getAllLemmas(b) for b in bases if len(b) >= 3)
 
 
 def _names_a_thing(word: str) -> bool:
@@ -94,7 +126,9 @@ def warm() -> None:
 def mentioned(question: str) -> list[str]:
     """What the question asks whether a review names ("did anyone mention the matrix?" →
     ["matrix"])."""
-    return [" ".join(m.group("thing").split()) for m in _MENTIONED.finditer(question)]
+    return [
+        " ".join(_SOME.sub("", m.group("thing")).split()) for m in _MENTIONED.finditer(question)
+    ]
 
 
 def described(question: str) -> list[tuple[str, str, bool]]:
@@ -102,7 +136,7 @@ def described(question: str) -> list[tuple[str, str, bool]]:
     for each scene, format or someone's thing the question names by its own words: "the casino
     shootout" → ("casino shootout", "casino", False), "imax" → ("imax", "imax", False)."""
     found = []
-    for m in _SCENE.finditer(question):
+    for m in [*_SCENE_FIRST.finditer(question), *_SCENE.finditer(question)]:
         words = m.group("thing").split()
         found.append((" ".join([*words, m.group("head")]), " ".join(words), False))
     found += [(m.group("thing"), m.group("thing"), False) for m in _FORMAT.finditer(question)]

@@ -5,8 +5,23 @@ review contains gets the honest answer "No review mentions …"."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
+from pathlib import Path
+
+from .chat import zipf
+
+# Below this Zipf frequency (wordfreq: 3 ≈ once per million words) a word absent from every
+# review is taken for a name or a typo rather than ordinary English the critics happen not to use.
+RARE_ZIPF = 3.3
+# A single lower-case word no review uses is taken for a name only when it is this rare; runs of
+# two or more count when they start with a first name ("hans zimmer") or are rare and end in a
+# surname ("halle berry"); capitalised names always count.
+NAME_ZIPF = 2.5
+# First names that are also everyday words ("will", "may", "guy", "art") start no name.
+FIRST_NAME_MAX_ZIPF = 5.0
+
 
 # Capitalised words that start questions or address the bot, not names.
 _NOT_NAMES = frozenset(
@@ -157,3 +172,38 @@ def written_as_name(word: str, texts: Iterable[str]) -> bool:
         for m in _CAPS_RUN.finditer(text)
         for w in m.group().split()
     )
+
+
+def _census(*files: str) -> set[str]:
+    """Lower-case names from the US census (1990) lists that the `names` package ships."""
+    import names
+
+    folder = Path(names.__file__).parent
+    found: set[str] = set()
+    for file in files:
+        lines = (folder / file).read_text("ascii").splitlines()
+        found.update(line.split()[0].lower() for line in lines if line.strip())
+    return found
+
+
+@functools.cache
+def _first_names() -> frozenset[str]:
+    return frozenset(_census("dist.male.first", "dist.female.first"))
+
+
+def is_first_name(word: str) -> bool:
+    """One of ~5,000 census first names, and not an everyday word ("will", "guy"; the
+    FIRST_NAME_MAX_ZIPF test runs per word asked: over every name it cost a cold start 0.1 s)."""
+    low = word.lower()
+    return low in _first_names() and zipf(low) < FIRST_NAME_MAX_ZIPF
+
+
+@functools.cache
+def surnames() -> frozenset[str]:
+    """~89,000 surnames (many are also words: "berry", "horse"; only ever a run's last word)."""
+    return frozenset(_census("dist.all.last"))
+
+
+def census_name(word: str) -> bool:
+    low = word.lower()
+    return low in _first_names() or low in surnames()

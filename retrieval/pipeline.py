@@ -40,7 +40,7 @@ from .llm.prompting import NO_PASSAGES_TEXT, StreamFilter, cut_reply, strip_not_
 from .models import Answer, Part, Review, ScoredPassage
 from .names import full_names, written_as_name
 from .overall import OverallExamples
-from .query import COMMON_ZIPF, RARE_ZIPF, Query, analyse, is_first_name, zipf
+from .query import COMMON_ZIPF, RARE_ZIPF, Query, analyse, is_first_name, mend_text, zipf
 from .search import Searcher
 from .store import Snapshot
 
@@ -301,6 +301,14 @@ class Pipeline:
             # Among the reviews in scope: "what did Ann Lee think of Heat?" is her Heat review.
             pool = snap.reviews if scope is None else {i: snap.reviews[i] for i in scope}
             found = described(asked, pool, searcher.review_ids_with, live.catalogue.bylines)
+            if found is None:
+                # "the 4 star reviewr": described once its typos are mended.
+                mended, fixes = mend_text(asked, searcher.lexical.has, searcher.vocabulary)
+                if fixes:
+                    found = described(
+                        mended, pool, searcher.review_ids_with, live.catalogue.bylines
+                    )
+                    asked = mended if found is not None else asked
             if found is not None:
                 scope = {found.review.id}
                 asked = found.strip_from(asked)

@@ -24,40 +24,18 @@ the analysis costs a few set look-ups, not a scan of the corpus.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from .chat import CHAT_FILLER, chat_spelling, spelling_variants, zipf
+from .chat import CHAT_FILLER, zipf
 from .intent import AGE_RATING, GENERIC_TERMS, OVERALL_TERMS, Intent, intent_of
-from .lexical import _QUERY_STOP, stem, terms
-from .mentions import inflected, unmentioned
-from .names import named_terms
+from .lexical import _QUERY_STOP, terms
+from .mentions import describes, inflected, unmentioned
+from .names import NAME_ZIPF, RARE_ZIPF, census_name, is_first_name, named_terms, surnames
+from .typos import mend_text
 
-# Below this Zipf frequency (wordfreq: 3 ≈ once per million words) a word absent from every
-# review is taken for a name or a typo rather than ordinary English the critics happen not to use.
-RARE_ZIPF = 3.3
-# rapidfuzz similarity (0–100) a review word needs to stand in for a misspelt question word.
-TYPO_SIMILARITY = 80
-COMMON_TYPO_SIMILARITY = 90  # ...when the typed word is itself common English
-# A correctly spelt common word is mended only into a word this much rarer in English: a name
-# typed as a word ("houston" → "huston"), not one common word into another ("paying" →
-# "playing", "brought" → "bought").
-COMMON_TYPO_RARER = 1.0
-# Most edits (insert, delete, substitute, swap two neighbours) a typo may be from its review
-# word, by the typed word's length: the usual fuzziness of spelling correction ("caine" is not
-# "cabin": two edits in five letters).
-MAX_EDITS = ((5, 1), (9, 2))  # up to 5 letters: 1; up to 9: 2; longer: 3
-# First names that are also everyday words ("will", "may", "guy", "art") start no name.
-FIRST_NAME_MAX_ZIPF = 5.0
-# A single lower-case word no review uses is taken for a name only when it is this rare; runs of
-# two or more count when they start with a first name ("hans zimmer") or are rare and end in a
-# surname ("halle berry"); capitalised names always count.
-NAME_ZIPF = 2.5
 COMMON_ZIPF = 4.0  # words at least this frequent never start or end a name
-COMPOUND_ZIPF = 4.0  # a word no review uses splits in two when both halves are this common
 
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 
@@ -107,45 +85,14 @@ def subject_of(question: str) -> str:
     return " ".join(text.split())
 
 
-def _census(*files: str) -> set[str]:
-    """Lower-case names from the US census (1990) lists that the `names` package ships."""
-    import names
-
-    folder = Path(names.__file__).parent
-    found: set[str] = set()
-    for file in files:
-        lines = (folder / file).read_text("ascii").splitlines()
-        found.update(line.split()[0].lower() for line in lines if line.strip())
-    return found
-
-
-@functools.cache
-def _first_names() -> frozenset[str]:
-    return frozenset(_census("dist.male.first", "dist.female.first"))
-
-
-def is_first_name(word: str) -> bool:
-    """One of ~5,000 census first names, and not an everyday word ("will", "guy"; the
-    FIRST_NAME_MAX_ZIPF test runs per word asked: over every name it cost a cold start 0.1 s)."""
-    low = word.lower()
-    return low in _first_names() and zipf(low) < FIRST_NAME_MAX_ZIPF
-
-
-@functools.cache
-def surnames() -> frozenset[str]:
-    """~89,000 surnames (many are also words: "berry", "horse"; only ever a run's last word)."""
-    return frozenset(_census("dist.all.last"))
-
-
-def _edits_allowed(word: str) -> int:
-    return next((n for length, n in MAX_EDITS if len(word) <= length), MAX_EDITS[-1][1] + 1)
-
-
 def _inflected(words: list[str]) -> bool:
-    """One word with an English inflection ("rehashed", "backflipping"), not a census name: no
-    name however rare the word ("No review mentions rehashed.")."""
+    """One word that describes or does (mentions.describes: "rehashed", "preachy", "redid",
+    "cringy"), not a census name: no name however rare the word ("No review mentions
+    preachy.")."""
     low = words[0].lower() if len(words) == 1 else ""
-    return inflected(low) and low not in surnames() and low not in _first_names()
+    if not low or census_name(low):
+        return False
+    return inflected(low) or describes(low)
 
 
 def _slashed(text: str, name: str) -> list[str]:
@@ -158,70 +105,6 @@ def _slashed(text: str, name: str) -> list[str]:
     return found
 
 
-def _compound(low: str, known: Callable[[str], bool]) -> str | None:
-    """Two everyday words typed as one ("screentime" → "screen time", "fightscenes" → "fight
-    scenes"), at least one of them a review's, where the whole is rare enough to be taken for a
-    name otherwise ("No review mentions screentime."); never a census name ("reddick" is not
-    "red dick")."""
-    if zipf(low) >= NAME_ZIPF or low in surnames() or low in _first_names():
-        return None  # as a whole, too common to be taken for a name: leave it be
-    best: tuple[float, str] | None = None
-    for i in range(3, len(low) - 2):
-        head, tail = low[:i], low[i:]
-        score = min(zipf(head), zipf(tail))
-        better = score >= COMPOUND_ZIPF and (best is None or score > best[0])
-        if better and any(known(t) for t in terms(f"{head} {tail}")):
-            best = (score, f"{head} {tail}")
-    return best[1] if best else None
-
-
-def _mend(word: str, vocabulary: Callable[[], list[str]], known: Callable[[str], bool]) -> str:
-    """`word`, or the review word it is a typo of (a word no review uses: "flamethower"; a common
-    English word only when the match is very close and much rarer: "houston" → "huston")."""
-    from rapidfuzz import fuzz, process, utils
-    from rapidfuzz.distance import OSA
-
-    spelt = chat_spelling(word)
-    if spelt != word:
-        return spelt
-    low = word.lower().strip("'’")
-    if len(low) < 4 or not stem(low) or known(stem(low)):
-        return word
-    for other in spelling_variants(low):
-        if known(stem(other)):
-            return other  # "theater" for a review's "theatre"
-    if (split := _compound(low, known)) is not None:
-        return split
-    common = zipf(low) >= RARE_ZIPF
-    cutoff = COMMON_TYPO_SIMILARITY if common else TYPO_SIMILARITY
-    if len(low) < 5 and common:
-        return word
-    # Typos rarely change the first letter; requiring it keeps a correctly spelt name that no
-    # review uses ("zimmer") from being "mended" into a review word ("simmer"). A review's
-    # plural stands for its singular too ("wepon" is "weapon" where reviews say "weapons"), and
-    # the words of asking are mended as well ("reveiwers").
-    words = [w for w in [*vocabulary(), *_ASKING] if w[:1] == low[:1]]
-    words += [w[:-1] for w in words if w.endswith("s") and len(w) > 4]
-    matches = process.extract(
-        low, list(dict.fromkeys(words)), scorer=fuzz.ratio, processor=utils.default_process,
-        score_cutoff=cutoff, limit=5,
-    )  # fmt: skip
-    for match, _, _ in matches:
-        if OSA.distance(low, match) > _edits_allowed(low):
-            continue
-        if common and zipf(match) > zipf(low) - COMMON_TYPO_RARER:
-            continue
-        return str(match)
-    return word
-
-
-# Words a question asks with, which no review need use: mended like the reviews' own.
-_ASKING = (
-    "critic", "critics", "reviewer", "reviewers", "review", "reviews", "mention", "mentioned",
-    "thought", "opinion", "opinions", "anyone", "anybody", "everyone", "people", "discussed",
-)  # fmt: skip
-
-
 def analyse(
     question: str,
     known: Callable[[str], bool],
@@ -232,23 +115,17 @@ def analyse(
     (for mending typos; called only when a question has an unknown, uncommon word);
     `film_terms`: the stemmed words of the film names the question uses (no topic)."""
     text = " ".join(question.split())
-    corrections: dict[str, str] = {}
-
-    def mend(m: re.Match[str]) -> str:
-        word = m.group()
-        fixed = _mend(word, vocabulary, known)
-        if fixed.lower() != word.lower():
-            corrections[word] = fixed
-        return fixed
-
-    mended = _WORD.sub(mend, text)
+    mended, corrections = mend_text(text, known, vocabulary)
     subject = subject_of(mended)
 
     # Names: capitalised runs, plus runs of words no review uses, typed in any case.
     # A capitalised run of common words is emphasis ("in ALL CAPS"), not a name.
+    # So is a common word capitalised because a sentence starts with it ("Bottom line: …").
+    starts = {m.group(1) for m in re.finditer(r"(?:^|[.?!:]\s+)\W*([A-Za-z][\w'’-]*)", mended)}
     names = [
         n for n in named_terms(mended)
         if not (n.isupper() and min(zipf(w.lower()) for w in n.split()) >= COMMON_ZIPF)
+        and not (n in starts and zipf(n.lower()) >= COMMON_ZIPF)
     ]  # fmt: skip
     run: list[str] = []
     runs: list[list[str]] = []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from retrieval.chat import chat_spelling
 from retrieval.engine import Engine
-from retrieval.query import Query, analyse, chat_spelling
+from retrieval.query import Query, analyse
 
 
 def _analyse(engine: Engine, question: str) -> Query:
@@ -225,6 +226,9 @@ def test_a_name_the_reviews_use_does_not_answer_for_one_they_do_not(engine: Engi
         ("were the fightscenes good", {"fightscenes": "fight scenes"}, ()),
         ("what about lance reddick", {}, ()),  # a census surname, not "red dick"
         ("is jason statham in it", {}, ("jason statham",)),
+        # a name the reviews use, typed as one word
+        ("dearmas acting tho?? not the fights", {"dearmas": "de armas"}, ()),
+        ("keanureeves cameo?", {"keanureeves": "keanu reeves"}, ()),
     ],
 )
 def test_two_words_typed_as_one_are_not_a_name(
@@ -276,6 +280,14 @@ def test_a_described_critic_scopes_and_leaves_the_topic(
     assert not asked.missing
 
 
+def test_a_critic_described_with_a_typo_scopes_the_answer(engine: Engine) -> None:
+    """ "the 4 star reviewr": the description is read once its typos are mended, and the rating
+    that describes the critic is not what the question asks for."""
+    _, asked = engine.prepared("the 4 star reviewr mentions the theatre fight, what did they say")
+    assert asked.scope == {"slows-down-four-stars"}
+    assert asked.query.intent == "topic"
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -309,6 +321,14 @@ def test_people_and_films_are_no_critic_described(engine: Engine, question: str)
         ("the bit where she's torching dudes with fire, is it sick", "torching dudes"),
         ("ok tldr pls, is the action good or is it cooked??", "action good"),
         ("wait the film stories guy... did they straight up hate the action or what", "action"),
+        # words that only describe or do, however rare: adjectives, an irregular past
+        ("is it preachy", "preachy"),
+        ("hows the dialogue? is it cringy", "cringy"),
+        ("can you tell they redid a bunch of it", "redid"),
+        ("what did the sweary reviewer say about the action", "sweary"),
+        # a common word that starts a sentence is capitalised, not a name
+        ("Bottom line: is it a fun time at the movies?", "Bottom line"),
+        ("was there production drama or smth", "production drama"),
     ],
 )
 def test_chat_filler_inflections_and_slashes_name_nobody(
@@ -364,6 +384,8 @@ def test_a_person_in_the_film_is_no_critic_described(engine: Engine, question: s
         ("did anyone mention the music or the score", ()),  # everyday words: maybe paraphrased
         ("anyone mention that wiseman did underworld", ()),
         ("which reviewer compares ana's acting here to kill bill?", ("kill bill",)),
+        # a dash ends what is asked after; "a couple of other films" is how many, not what
+        ("the four-star critic compares it to a couple of other films — which ones?", ()),
     ],
 )
 def test_asked_whether_a_review_names_it(
@@ -389,6 +411,10 @@ def test_asked_whether_a_review_names_it(
         ("the bit where she's torching dudes with fire", ()),  # "she's" is "she is"
         ("any comments on gabriel byrne's irish accent", ("irish accent",)),
         ("was eve's character arc any good", ()),  # her character: the reviews' word
+        # opening the question with no article; not the article-less words before "the …"
+        ("post credit scene?! do i need to stay lol", ("post credit scene",)),
+        ("nightclub fight?? every jw movie has to have one", ()),
+        ("lowkey the training montage went on forever, did ppl like it", ()),
     ],
 )
 def test_a_scene_or_format_named_in_its_own_words(
