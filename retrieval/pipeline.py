@@ -40,7 +40,7 @@ from .llm.prompting import NO_PASSAGES_TEXT, StreamFilter, cut_reply, strip_not_
 from .models import Answer, Part, Review, ScoredPassage
 from .names import full_names, written_as_name
 from .overall import OverallExamples
-from .query import COMMON_ZIPF, RARE_ZIPF, Query, analyse, is_first_name, mend_text, zipf
+from .query import COMMON_ZIPF, Query, analyse, is_first_name, mend_text, zipf
 from .search import Searcher
 from .store import Snapshot
 
@@ -83,11 +83,14 @@ PLAN_ZIPF = 4.5
 
 
 def _no_mention(names: Sequence[str], review: Review | None = None) -> str:
-    """ "No review mentions X.", or "<critic>'s review does not mention X." when one review is
-    asked about (others may well mention X)."""
+    """ "No review mentions X or Y.", or "<critic>'s review does not mention X." when one review
+    is asked about (others may well mention X)."""
+    if not names:
+        return ""
+    said = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
     if review is not None:
-        return " ".join(f"{review.display_name}'s review does not mention {n}." for n in names)
-    return " ".join(f"No review mentions {n}." for n in names)
+        return f"{review.display_name}'s review does not mention {said}."
+    return f"No review mentions {said}."
 
 
 def _one_review(scope: set[str] | None, snap: Snapshot) -> Review | None:
@@ -98,22 +101,32 @@ def _one_review(scope: set[str] | None, snap: Snapshot) -> Review | None:
 NAME_FORMS_READ = 20
 
 
-def _lower_case_names(query: Query, live: Live) -> list[str]:
-    """Words of the question rare in English that the reviews write as names ("keanu",
-    "mcshane" typed in lower case): when only some reviews are asked about, they must use them
-    too (query.py takes a lower-case word for a name only when no review uses it, and
-    "flamethrower" is rare but no name); and a verdict question naming one is about them."""
+def _lower_case_names(query: Query, live: Live, in_scope: set[str]) -> list[str]:
+    """Words of the question that the reviews write as names ("keanu", "gabriel byrne" typed in
+    lower case; neighbours make one name): when only some reviews are asked about, they must
+    use them too (query.py takes a lower-case word for a name only when no review uses it, and
+    "flamethrower" is rare but no name); and a verdict question naming one is about them. A
+    name every review of the film uses ("john wick" of a Wick spin-off) tells neither."""
     typed = " ".join(query.names).lower()
-    found = []
+    snap = live.snapshot
+    film = {r for f in snap.films if in_scope.intersection(f.review_ids) for r in f.review_ids}
+    found: list[list[str]] = []
+    end = -1
     for m in re.finditer(r"[A-Za-z][\w'’-]*", query.subject):
         word = re.sub(r"['’]s?$", "", m.group()).lower()
-        if len(word) < 3 or word in typed or zipf(word) >= RARE_ZIPF:
+        if len(word) < 3 or word in typed or zipf(word) >= COMMON_ZIPF:
             continue
         using = live.searcher.reviews_naming(word) or set()
-        bodies = [live.snapshot.reviews[r].body for r in sorted(using)[:NAME_FORMS_READ]]
+        if film <= using:
+            continue
+        bodies = [snap.reviews[r].body for r in sorted(using)[:NAME_FORMS_READ]]
         if written_as_name(word, bodies):
-            found.append(word)
-    return list(dict.fromkeys(found))
+            if found and not query.subject[end : m.start()].strip():
+                found[-1].append(word)
+            else:
+                found.append([word])
+            end = m.end()
+    return list(dict.fromkeys(" ".join(words) for words in found))
 
 
 def _missing_names(
@@ -329,7 +342,7 @@ class Pipeline:
         # a review writes is in one of all of them); read for a verdict too (below).
         some = len(in_scope) < len(snap.reviews)
         judged = query.intent in ("verdict", "comparison") and not query.overall
-        lower = _lower_case_names(query, live) if some or judged else []
+        lower = _lower_case_names(query, live, in_scope) if some or judged else []
         names = [*query.names, *(lower if some else [])]
         missing = _missing_names(names, live, in_scope, named)
         uncovered = bool(names) and len(missing) == len(names)

@@ -338,6 +338,30 @@ def test_a_name_the_review_asked_about_never_uses(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        # a name of two words, neither rare in English ("byrne" is at Zipf 3.5)
+        ("did the four star reviewer like gabriel byrne as the villain?",
+         'Unattributed review: "From the World of John Wick: Ballerina (2025)"\'s review does '
+         "not mention gabriel byrne."),
+        # "john wick" is in every review of the film: it tells nothing of this one
+        ("the film stories review, what did they think of keanu's scenes as john wick",
+         "Film Stories's review does not mention keanu."),
+        # two names, said once
+        ("the atomic blonde comparison reviewer, what did they think of ian mcshane as winston",
+         'Unattributed review: "From the World of John Wick: Ballerina (2025)"\'s review does '
+         "not mention mcshane or winston."),
+    ],
+)  # fmt: skip
+def test_names_typed_in_lower_case_that_the_review_never_uses(
+    engine: Engine, question: str, text: str
+) -> None:
+    answer = engine.ask(question, use_llm=False)
+    assert not answer.found
+    assert answer.text == text
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "what did the banger review think of Keanu's part?",  # it says "Reeves" ("Keanu Reeves")
