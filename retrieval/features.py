@@ -11,6 +11,7 @@ on (bench/train_ranker.py) and applied to (search.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -55,12 +56,17 @@ class Traits:
     leans: bool  # opens with a word that leans on the sentence before (_LEANS)
 
 
-def traits(sentence: str) -> Traits:
+def traits(sentence: str, surnames: Mapping[str, frozenset[str]] | None = None) -> Traits:
+    """`surnames`: names.surnames_in of the sentence's review; a surname in the sentence counts
+    as the whole name ("Armas" as "Ana de Armas")."""
     words = len(sentence.split())
+    found = set(terms(sentence))
+    for t in list(found):
+        found.update((surnames or {}).get(t, ()))
     penalty = QUESTION_PENALTY if is_question(sentence) else 0.0
     penalty += SHORT_PENALTY if words < SHORT_WORDS else 0.0
     return Traits(
-        frozenset(terms(sentence)),
+        frozenset(found),
         stance.strength(sentence),
         penalty,
         bool(RATING.search(sentence)),

@@ -162,6 +162,27 @@ def full_names(name: str, texts: Iterable[str]) -> set[str]:
     return found
 
 
+# A run's last word at least this common is no surname ("the Continental Hotel").
+SURNAME_MAX_ZIPF = 4.0
+
+
+def surnames_in(text: str) -> dict[str, frozenset[str]]:
+    """Stemmed last word → the stemmed words of the full names `text` gives it ("armas" → {ana,
+    de, armas}): a critic names someone in full once, then by surname ("Armas, to be fair to
+    her, does a convincing job"), and that sentence is as much about "ana de armas"."""
+    from .lexical import terms
+
+    out: dict[str, set[str]] = {}
+    for m in _CAPS_RUN.finditer(text):
+        run = [_strip_possessive(w) for w in m.group().split()]
+        if not 2 <= len(run) <= 4 or zipf(run[-1].lower()) >= SURNAME_MAX_ZIPF:
+            continue
+        last = terms(run[-1])
+        if last:
+            out.setdefault(last[0], set()).update(terms(" ".join(run)))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
 def written_as_name(word: str, texts: Iterable[str]) -> bool:
     """Whether `texts` write `word` capitalised ("Keanu", "McShane"): a name, not a word that is
     merely rare in English ("flamethrower")."""

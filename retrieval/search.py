@@ -28,6 +28,7 @@ import numpy as np
 from . import features, ranker, verdict
 from .lexical import terms
 from .models import Passage, ScoredPassage
+from .names import surnames_in
 from .store import Snapshot
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 POOL = 48  # candidates taken from each ranking
 SENTENCE_CACHE = 20_000  # sentences whose terms and stance a Searcher keeps (~25 MB at most)
+SURNAME_CACHE = 4_096  # reviews whose full names by surname a Searcher keeps
 _SURFACE = re.compile(r"[a-z][a-z-]{3,}")
 # The passage's own cosine, weighted: of two passages with equally likely best sentences, the one
 # more about the question overall ranks first.
@@ -92,8 +94,13 @@ class Searcher:
         # What score_sentences needs of a sentence besides its vector, kept for the sentences
         # questions touch most: stemming and scoring ~500 candidate sentences per question was
         # most of an answer's time at 100k passages. Bounded (an archive has ~10^6 sentences).
+        self.surnames = functools.lru_cache(maxsize=SURNAME_CACHE)(
+            lambda rid: surnames_in(snapshot.reviews[rid].body)
+        )
         self.traits = functools.lru_cache(maxsize=SENTENCE_CACHE)(
-            lambda j: features.traits(snapshot.sentence_text(j))
+            lambda j: features.traits(
+                snapshot.sentence_text(j), self.surnames(snapshot.sentences[j].review_id)
+            )
         )
 
     def with_model(self, model: ranker.Ranker) -> Searcher:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from retrieval.answer import extractive
 from retrieval.engine import Engine
+from retrieval.lexical import terms
 from retrieval.query import Intent, Query
 from retrieval.search import Searcher
 
@@ -91,3 +92,18 @@ def test_questions_and_rating_lines_are_not_views(engine: Engine) -> None:
     )
     assert max(rating, key=rating.get) == line  # type: ignore[arg-type]
     assert rating[line] > 0.5
+
+
+def test_a_surname_stands_for_the_whole_name(engine: Engine) -> None:
+    """Critics name someone in full once, then by surname: "Armas, to be fair to her, does a
+    convincing job" is about "ana de armas" as much as the credit line that spells it out, so
+    its terms hold the whole name (names.surnames_in); a word that is no surname adds nothing."""
+    searcher = _searcher(engine)
+    snap = searcher.snapshot
+    rows = [j for j in range(len(snap.sentences)) if "Armas, to be fair" in snap.sentence_text(j)]
+    assert len(rows) == 1
+    assert {"ana", "arma"} <= searcher.traits(rows[0]).terms
+    plain = [
+        j for j in range(len(snap.sentences)) if "Most fights go like" in snap.sentence_text(j)
+    ]
+    assert searcher.traits(plain[0]).terms == frozenset(terms(snap.sentence_text(plain[0])))
