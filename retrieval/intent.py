@@ -71,6 +71,14 @@ OVERALL_TERMS = frozenset(
 
 
 # An age rating ("is it rated R?", "PG-13") is the censor's, not a critic's: no `rating` intent.
+# The question asks who plays a part ("who plays eve?", "the actress playing the director").
+CAST = re.compile(
+    r"\bwho\s+(?:plays?|played|is\s+playing|portrays?|portrayed|voices?|was\s+cast)\b|"
+    r"\bplayed\s+by\b|\b(?:actor|actress)\s+(?:who|that|playing)\b|"
+    r"\bwho\s+(?:is|was|['’]s)\s+(?:the\s+)?(?:actor|actress)\b|"
+    r"\bwhat\s+(?:character|role|part)\s+(?:does|did|is)\b",
+    re.IGNORECASE,
+)
 AGE_RATING = re.compile(
     r"\b(?:rated\s+(?:r|pg|g|nc|m|ma|15|18|12a?)\b|pg-?13|nc-?17|age\s+rating|certificate|"
     r"mpaa|bbfc|"

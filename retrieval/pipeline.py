@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import verdict
-from .answer import extractive
+from .answer import cast, extractive, summary
 from .answer.quotes import Verified, parse_reply, verify
 from .catalogue import Catalogue
 from .defaults import MAX_QUESTION_CHARS, K
@@ -35,6 +35,7 @@ from .embeddings import Embedder
 from .errors import BadQuestion, LLMError, UserError
 from .films import Film, film_terms, names_film, scoping_films, with_films, without_films
 from .intent import topic_terms
+from .lexical import _QUERY_STOP
 from .llm import LLM
 from .llm.prompting import NO_PASSAGES_TEXT, StreamFilter, cut_reply, strip_not_found
 from .models import Answer, Part, Review, ScoredPassage
@@ -253,7 +254,11 @@ class Pipeline:
                 answer = _finish(answer, t0, timings, self._clock)
                 return with_films(answer, snap.films, snap.reviews, shown)
 
-        draft = extractive.answer_question(
+        draft: list[Part] = []
+        if query.cast:  # "who plays Eve?": the sentences that credit a player for that part
+            credit = cast.credits(*cast.part_asked(query.subject, _QUERY_STOP))
+            draft = extractive.answer_question(hits, snap, in_scope=len(in_scope), credit=credit)
+        draft = draft or extractive.answer_question(
             hits, snap, in_scope=len(in_scope), intent=query.intent, floor=floor,
             age_rating=query.age_rating, overall=query.overall,
         )  # fmt: skip
@@ -402,7 +407,7 @@ class Pipeline:
                 return _finish(answer, t0, {}, self._clock)
         rows = [int(r) for r in snap.rows_by_review[review.id]]
         verdicts = verdict.scores(live.searcher, self._verdict_vector(), rows)
-        draft, numbered = extractive.summarise_review(
+        draft, numbered = summary.summarise_review(
             review, snap, self._aspect_vectors(review), verdicts
         )
         checked = verify(draft, numbered, {review.id: review})
@@ -410,7 +415,7 @@ class Pipeline:
 
     def _aspect_vectors(self, review: Review) -> np.ndarray:
         """The summary aspects' vectors for this review's film, embedded once per wording."""
-        aspects = extractive.aspects(review.film)
+        aspects = summary.aspects(review.film)
         with self._aspects_lock:
             if aspects not in self._aspects:
                 texts = [text for _, text in aspects]

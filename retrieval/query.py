@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .chat import CHAT_FILLER, zipf
-from .intent import AGE_RATING, GENERIC_TERMS, OVERALL_TERMS, Intent, intent_of
+from .intent import AGE_RATING, CAST, GENERIC_TERMS, OVERALL_TERMS, Intent, intent_of
 from .lexical import _QUERY_STOP, terms
 from .mentions import describes, inflected, unmentioned
 from .names import NAME_ZIPF, RARE_ZIPF, census_name, is_first_name, named_terms, surnames
@@ -71,6 +71,7 @@ class Query:
     overall: bool = False
     # It asks about the censor's age rating ("is it rated R?", "PG-13"), not a critic's.
     age_rating: bool = False
+    cast: bool = False  # asks who plays a part (intent.CAST)
 
     @property
     def search_text(self) -> str:
@@ -191,6 +192,7 @@ def analyse(
         corrections=corrections,
         intent=intent,
         age_rating=bool(AGE_RATING.search(text)),
+        cast=bool(CAST.search(mended)),
         unmatched=unmatched / len(content) if content else 0.0,
         generic=not [t for t in content if t not in GENERIC_TERMS],
         overall=intent in ("verdict", "comparison")

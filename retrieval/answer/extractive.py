@@ -4,23 +4,20 @@
 the scores search.py gave them: those above a floor and near the best, at most two per review;
 a review with no such sentence is left out. They are drafted as parts grouped by critic, each
 quote claimed from the passage it came from.
-`summarise_review` picks 3–5 sentences of one review that cover different aspects (verdict,
-story, action, acting, craft; for a film in a series, how it measures up to the series).
+(A critic's summary, `/summary`, is summary.py's.)
 Sentence vectors come from the index, so answering embeds nothing but the question.
 Every quote is a span of the review body, and is verified (`quotes.verify`) all the same.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .. import stance
 from ..features import RATING, is_question
-from ..models import Part, Passage, Review
+from ..models import Part, Review
 from ..search import Hit
 from ..store import Snapshot
 
@@ -200,6 +197,7 @@ def answer_question(
     floor: float | None = None,
     age_rating: bool = False,
     overall: bool = False,
+    credit: Callable[[str], float] | None = None,
 ) -> list[Part]:
     """The draft answer as parts (a lead-in saying how many reviews in scope speak to the
     question, then quotes grouped by review, each claimed from its hit's number); [] when no
@@ -212,7 +210,10 @@ def answer_question(
         # "Rating: 4 out of 5." answers what a critic rated it, nothing else ("does it get
         # better as it goes on?" quoted it); nor the censor's rating ("is it rated R?").
         scored = [s for s in scored if not RATING.search(s.text)]
-    if overall:
+    if credit is not None:  # "who plays Eve?": the sentences that best credit the part
+        shares = {s.row: credit(s.text) for s in scored}
+        scored = [s for s in scored if shares[s.row] == max(shares.values(), default=0) > 0]
+    if overall or credit is not None:
         picked = pick_quotes(scored, per_review=1, floor=0.0, quote=1e-6, ratio=0.0)
     elif intent in ("comparison", "verdict"):
         picked = pick_quotes(
@@ -224,107 +225,3 @@ def answer_question(
         return []
     lead = Part("text", lead_in(len({q.review_id for q in picked}), in_scope))
     return [lead, *quote_parts(picked, snap.reviews, _passage_numbers(hits, snap))]
-
-
-# -- per-critic summary ------------------------------------------------------------------------
-# (label, what a critic's sentence on that aspect sounds like). Phrased as judgements, because a
-# summary wants the critic's view, not their plot synopsis.
-ASPECTS = (
-    ("Verdict", "Overall the film is great fun and worth seeing, or a disappointment to skip"),
-    ("Action", "The action scenes, fights and stunts are thrilling, or exhausting and repetitive"),
-    ("Story", "The story and writing are thin and weak, or rich and moving"),
-    ("Performances", "The lead actress gives a convincing, committed performance"),
-    ("Craft", "The direction, cinematography, music and sound design are striking"),
-)
-_SERIES = re.compile(r"^(?:from the world of\s+)?(?P<series>[^:]+?)\s*:\s*\S", re.I)
-
-
-def franchise(film: str) -> str | None:
-    """The series a film belongs to, from its title ("From the World of X: Y" or "X: Y" → X)."""
-    m = _SERIES.match(film.strip())
-    return m.group("series") if m else None
-
-
-def aspects(film: str) -> tuple[tuple[str, str], ...]:
-    """The aspects a summary covers; a film in a series adds how it measures up to the series."""
-    series = franchise(film)
-    if series is None:
-        return ASPECTS
-    return (*ASPECTS, ("Franchise", f"It lives up to the {series} films, or falls short of them"))
-
-
-# How much a summary favours a sentence that judges over one that describes (× stance 0..1).
-SUMMARY_STANCE = 0.15
-
-
-def summarise_review(
-    review: Review,
-    snap: Snapshot,
-    aspect_vecs: np.ndarray,
-    verdicts: Mapping[int, float] | None = None,
-) -> tuple[list[Part], list[Passage]]:
-    """The rating when known, then the critic's own sentences on 3–5 different aspects.
-
-    The verdict is the sentence `verdicts` (sentence row → verdict.scores) rates highest, when
-    one scores above 0. Each other aspect takes the review's sentence closest to it (cosine),
-    favouring judgements over description (by how strongly the sentence judges: stance.py); so
-    does the verdict without `verdicts`, favouring the closing paragraphs where critics sum up
-    (+0.1). A question ("Is it better than …?") or a "Rating: …" line is never offered as a
-    view; a rating line found in the text is shown as the rating when the front matter has none.
-    """
-    rows = snap.rows_by_review[review.id]
-    first = min(snap.passage_sentences[r][0] for r in rows)
-    last = max(snap.passage_sentences[r][1] for r in rows)
-    every = list(range(first, last))
-    keep = [
-        j
-        for j in every
-        if 30 <= snap.sentences[j].end - snap.sentences[j].start <= MAX_QUOTE_CHARS
-        and not is_question(snap.sentence_text(j))
-        and not RATING.search(snap.sentence_text(j))
-    ] or every
-    texts = [snap.sentence_text(j) for j in keep]
-    sims = np.asarray(snap.sentence_vectors[keep]) @ aspect_vecs.T  # (sentences, aspects)
-    sims += SUMMARY_STANCE * np.array([[stance.strength(t)] for t in texts])
-    closing = np.array([i >= 0.75 * len(keep) for i in range(len(keep))])
-    sims[:, 0] += 0.1 * closing
-    picks: list[tuple[str, int, float]] = []  # (label, sentence, score)
-    labels = [label for label, _ in aspects(review.film)]
-    best = max(range(len(keep)), key=lambda i: (verdicts or {}).get(keep[i], 0.0))
-    if verdicts and verdicts.get(keep[best], 0.0) > 0:
-        picks.append((labels[0], best, 1.0))  # the critic's bottom line is always shown
-    for a, label in enumerate(labels):
-        if any(p[0] == label for p in picks):
-            continue
-        for i in np.argsort(-sims[:, a]):
-            if all(int(i) != p[1] for p in picks):
-                picks.append((label, int(i), float(sims[i, a])))
-                break
-    picks = sorted(picks, key=lambda p: -p[2])[:5]
-    picks = [p for n, p in enumerate(picks) if n < 3 or p[2] >= 0.25]
-    rating_lines = [j for j in every if RATING.search(snap.sentence_text(j))]
-    if review.rating is None and rating_lines:
-        keep.append(rating_lines[-1])
-        texts.append(snap.sentence_text(rating_lines[-1]))
-        picks[-1] = ("Rating", len(keep) - 1, 1.0)
-    order = [*labels, "Rating"]
-    picks.sort(key=lambda p: order.index(p[0]))
-    quotes = [
-        Sentence(review.id, snap.sentences[keep[i]].start, snap.sentences[keep[i]].end, texts[i])
-        for _, i, _ in picks
-    ]
-    # The review's passages, numbered as a summary's prompt numbers them; each quote is claimed
-    # from the passage that holds it.
-    numbered = [snap.passages[int(r)] for r in rows]
-    numbers: dict[int, int] = {}
-    for n, r in enumerate(rows, 1):
-        a, b = snap.passage_sentences[int(r)]
-        for j in range(a, b):
-            numbers.setdefault(snap.sentences[j].start, n)
-    parts = [Part("name", review.display_name), Part("text", f" on {review.film}")]
-    if review.rating:
-        parts.append(Part("text", f" — rating: {review.rating}"))
-    for (label, _, _), q in zip(picks, quotes, strict=True):
-        parts += [Part("break"), Part("text", f"- {label}: ")]
-        parts.append(Part("quote", q.text, numbers.get(q.start)))
-    return parts, numbered

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.answer import extractive
+from retrieval.answer import extractive, summary
 from retrieval.answer.quotes import verify
 from retrieval.engine import Engine
 from retrieval.query import Query
@@ -62,14 +62,14 @@ def test_refusal_offers_only_sentences_under_the_bar(engine: Engine) -> None:
 
 def test_franchise_aspect_comes_from_the_film_title() -> None:
     """ "From the World of John Wick: Ballerina" adds a John Wick aspect; a lone title adds none."""
-    assert extractive.franchise("From the World of John Wick: Ballerina") == "John Wick"
-    assert extractive.franchise("Mission: Impossible") == "Mission"
-    assert extractive.franchise("Paddington") is None
-    labels = [label for label, _ in extractive.aspects("Paddington")]
+    assert summary.franchise("From the World of John Wick: Ballerina") == "John Wick"
+    assert summary.franchise("Mission: Impossible") == "Mission"
+    assert summary.franchise("Paddington") is None
+    labels = [label for label, _ in summary.aspects("Paddington")]
     assert "Franchise" not in labels and labels[0] == "Verdict"
-    wick = dict(extractive.aspects("From the World of John Wick: Ballerina"))
+    wick = dict(summary.aspects("From the World of John Wick: Ballerina"))
     assert "John Wick films" in wick["Franchise"]
-    assert all("John Wick" not in text for _, text in extractive.ASPECTS)
+    assert all("John Wick" not in text for _, text in summary.ASPECTS)
 
 
 def test_summary_offers_no_question_and_no_rating_line_as_a_view(engine: Engine) -> None:
