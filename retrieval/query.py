@@ -138,8 +138,10 @@ def analyse(
         if stems and not all(known(t) for t in stems):
             unmatched += 1
             if "-" not in word.strip("-"):
-                if not run and is_first_name(before):
-                    # "jason statham": the reviews have a Jason (Bourne), not this one.
+                surname = word.lower() in surnames() or zipf(word.lower()) < RARE_ZIPF
+                if not run and is_first_name(before) and surname:
+                    # "jason statham": the reviews have a Jason (Bourne), not this one; not
+                    # "more eve / a sequel": an everyday word is no surname.
                     run.append(before)
                 run.append(word)
                 before = word

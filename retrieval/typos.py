@@ -11,11 +11,13 @@ stand for each other ("theater" → "theatre"), and two words typed as one are s
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
 from .chat import chat_spelling, spelling_variants, zipf
 from .lexical import stem, terms
+from .mentions import describes
 from .names import _CONNECTORS, NAME_ZIPF, RARE_ZIPF, census_name
 
 # rapidfuzz similarity (0–100) a review word needs to stand in for a misspelt question word.
@@ -101,7 +103,45 @@ def _mend(word: str, vocabulary: Callable[[], list[str]], known: Callable[[str],
         if common and zipf(match) > zipf(low) - COMMON_TYPO_RARER:
             continue
         return str(match)
+    if not common and not census_name(low) and not _in_dictionary(low):
+        # A typo of an everyday word no review uses ("habbit", "hapy") is no name to refuse by;
+        # a word of the dictionary is no typo, however rare ("torching" is not "touching").
+        for match in _english(low[:1]):
+            if OSA.distance(low, match) <= 1:
+                return match
     return word
+
+
+def _in_dictionary(word: str) -> bool:
+    """Whether LemmInflect's dictionary (offline) knows `word`, or it reads as an inflection or
+    a -y adjective of a word it knows ("torching", "sweary": mentions.describes)."""
+    from lemminflect import getAllLemmas
+
+    return bool(getAllLemmas(word)) or describes(word)
+
+
+# An everyday word a rare typed word may be one edit from (wordfreq's most frequent English
+# words, by first letter; "habbit" → "habit").
+ENGLISH_ZIPF = 4.0
+
+
+@functools.cache
+def _english(first: str) -> tuple[str, ...]:
+    return tuple(w for w in _everyday() if w[:1] == first and w.isalpha())
+
+
+@functools.cache
+def _everyday() -> list[str]:
+    """wordfreq's list by frequency, cut where Zipf falls below ENGLISH_ZIPF (bisected: ~7,000
+    words, 0.2 s to load once)."""
+    from wordfreq import top_n_list
+
+    words = top_n_list("en", 30_000)
+    lo, hi = 0, len(words)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (mid + 1, hi) if zipf(words[mid]) >= ENGLISH_ZIPF else (lo, mid)
+    return words[:lo]
 
 
 # Words a question asks with, which no review need use: mended like the reviews' own.
@@ -125,3 +165,8 @@ def mend_text(
         return fixed
 
     return _WORD.sub(mend, text), corrections
+
+
+def warm() -> None:
+    """Load wordfreq's everyday words now rather than on the first question with a rare word."""
+    _everyday()

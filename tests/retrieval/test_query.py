@@ -329,6 +329,10 @@ def test_people_and_films_are_no_critic_described(engine: Engine, question: str)
         # a common word that starts a sentence is capitalised, not a name
         ("Bottom line: is it a fun time at the movies?", "Bottom line"),
         ("was there production drama or smth", "production drama"),
+        # a typo of an everyday word no review uses; a first name before an everyday word
+        ("I have a bad habbit of walking out if the first 20 mins are boring", "bad habit"),
+        ("was anyone hapy to see keanu turn up?", "happy"),
+        ("do any of them actually want more eve / a sequel?", "sequel"),
     ],
 )
 def test_chat_filler_inflections_and_slashes_name_nobody(
