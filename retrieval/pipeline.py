@@ -98,6 +98,12 @@ def _one_review(scope: set[str] | None, snap: Snapshot) -> Review | None:
     return snap.reviews[next(iter(scope))] if scope is not None and len(scope) == 1 else None
 
 
+# A second critic beside the first: "… and the tutu one", "… vs the high table reviewer".
+_TWO_CRITICS = re.compile(
+    r"\b(?:and|vs\.?|versus|or|than|compared\s+(?:to|with))\s+(?:the|that|this|whoever)\b",
+    re.IGNORECASE,
+)
+
 # Reviews read for the longer forms of a name the reviews in scope do not use.
 NAME_FORMS_READ = 20
 
@@ -313,6 +319,7 @@ class Pipeline:
             if named:
                 scope = {i for f in named for i in f.review_ids}
         asked, note = question, ""
+        described_critics: list[str] = []
         if named:
             asked = without_films(question, named)
         if not critic:
@@ -330,7 +337,18 @@ class Pipeline:
             if found is not None:
                 scope = {found.review.id}
                 asked = found.strip_from(asked)
-                note = f"Answering from {found.review.display_name}'s review."
+                described_critics.append(found.review.display_name)
+                if _TWO_CRITICS.search(question):
+                    # "did the four star guy like it more than the one who found the story
+                    # thin?": a second critic described, and both are asked about.
+                    rest = {i: r for i, r in pool.items() if i not in scope}
+                    other = described(asked, rest, searcher.review_ids_with, live.catalogue.bylines)
+                    if other is not None:
+                        scope.add(other.review.id)
+                        asked = other.strip_from(asked)
+                        described_critics.append(other.review.display_name)
+                whose = " and ".join(f"{n}'s" for n in described_critics)
+                note = f"Answering from {whose} review{'s' * (len(described_critics) - 1)}."
         shown = [] if note else named  # the critic's note says more than the film's
         in_scope = set(scope if scope is not None else snap.reviews)
         if len(snap.films) == 1:
@@ -339,6 +357,8 @@ class Pipeline:
             asked = without_films(asked, snap.films)
         titles = film_terms(asked, snap.films)
         query = analyse(asked, searcher.lexical.has, searcher.vocabulary, titles)
+        if len(described_critics) == 2 and query.intent == "topic":
+            query = replace(query, intent="comparison")  # two critics asked about: each one's view
         if len(in_scope) == 1 and not query.overall and not topic_terms(query.subject):
             # One critic and no topic ("what did Film Stories think overall?", "sum up the 4/5
             # review"): that critic's verdict, as for "is it any good?".

@@ -280,6 +280,29 @@ def test_a_described_critic_scopes_and_leaves_the_topic(
     assert not asked.missing
 
 
+@pytest.mark.parametrize(
+    ("question", "reviews"),
+    [
+        ("did the four star guy like the action more than the one who thought the story was "
+         "thin?", {"slows-down-four-stars", "filmstories-en-pointe-or-tutu-much"}),
+        ("the tutu one vs the total banger guy: who liked keanu's cameo more?",
+         {"filmstories-en-pointe-or-tutu-much", "total-banger"}),
+        # one critic, two topics: "and the story" describes no second critic
+        ("what did the four star review say about the action and the story",
+         {"slows-down-four-stars"}),
+    ],
+)  # fmt: skip
+def test_two_critics_described_are_both_asked_about(
+    engine: Engine, question: str, reviews: set[str]
+) -> None:
+    """ "… than the one who …", "… vs the …": a second critic described beside the first joins
+    the scope, and the question compares their views."""
+    _, asked = engine.prepared(question)
+    assert asked.scope == reviews
+    if len(reviews) == 2:
+        assert asked.query.intent == "comparison" and " and " in asked.note
+
+
 def test_a_critic_described_with_a_typo_scopes_the_answer(engine: Engine) -> None:
     """ "the 4 star reviewr": the description is read once its typos are mended, and the rating
     that describes the critic is not what the question asks for."""
