@@ -16,6 +16,18 @@ from collections.abc import Callable, Collection
 
 from ..lexical import terms
 
+# A part as a fan says it and as a critic writes it ("eve's dad": "her father (David …)").
+_KIN_WORDS = {
+    "dad": "father", "daddy": "father", "pops": "father", "mom": "mother", "mum": "mother",
+    "mommy": "mother", "mummy": "mother", "bro": "brother", "sis": "sister", "hubby": "husband",
+}  # fmt: skip
+_KIN = re.compile(rf"\b(?:{'|'.join(_KIN_WORDS)})\b", re.IGNORECASE)
+
+
+def _kin(text: str) -> str:
+    return _KIN.sub(lambda m: _KIN_WORDS[m.group().lower()], text)
+
+
 # Words of asking who plays, no part's name.
 _ASKING = frozenset(
     terms("plays played playing portrays portrayed voices cast actor actress character role")
@@ -38,7 +50,7 @@ def part_asked(subject: str, stop: Collection[str]) -> tuple[frozenset[str], fro
     name: someone's relation, after a possessive ("eve's dad": "dad", not Eve's own credit)."""
 
     def words(text: str) -> frozenset[str]:
-        return frozenset(t for t in terms(text) if t not in stop and t not in _ASKING)
+        return frozenset(t for t in terms(_kin(text)) if t not in stop and t not in _ASKING)
 
     owned = re.search(r"['’]s\s+(.+)", subject)
     part = words(subject)
@@ -52,7 +64,7 @@ def credits(part: frozenset[str], head: frozenset[str]) -> Callable[[str], float
         best = 0
         for pattern in _CREDITS if part else ():
             for m in pattern.finditer(sentence):
-                named = set(terms(m.group()))  # the part, and the player ("comte?")
+                named = set(terms(_kin(m.group())))  # the part, and the player ("comte?")
                 if head & named:
                     best = max(best, len(part & named))
         return best / len(part) if part else 0.0

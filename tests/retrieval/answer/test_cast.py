@@ -22,6 +22,8 @@ from retrieval.lexical import _QUERY_STOP
         # someone's relation: a credit of Eve herself does not answer
         ("eve's dad", "Instead, we get Eve (Ana de Armas), an assassin.", 0.0),
         ("eve's dad", "Eve witnesses the death of her dad (David Castañeda, SICARIO).", 0.5),
+        # as a critic writes the part
+        ("eve's dad", "Eve witnesses the death of her father (David Castañeda, SICARIO).", 0.5),
     ],
 )  # fmt: skip
 def test_a_credit_beside_the_part(subject: str, sentence: str, share: float) -> None:
