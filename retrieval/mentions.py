@@ -85,6 +85,14 @@ def inflected(word: str) -> bool:
     return len(low) >= 6 and low.endswith(("ed", "ing"))
 
 
+def only_describes(word: str) -> bool:
+    """LemmInflect's dictionary reads `word` as an adjective, adverb or verb, never a noun."""
+    from lemminflect import getAllLemmas
+
+    readings = getAllLemmas(word.lower())
+    return bool(readings) and "NOUN" not in readings and "PROPN" not in readings
+
+
 def describes(word: str) -> bool:
     """A word that describes or does rather than names, however rare: inflected ("torching"),
     in LemmInflect's dictionary only as an adjective, adverb or verb ("preachy", "redid"), or an
@@ -94,9 +102,8 @@ def describes(word: str) -> bool:
     low = word.lower()
     if inflected(low):
         return True
-    readings = getAllLemmas(low)
-    if readings:
-        return "NOUN" not in readings and "PROPN" not in readings
+    if getAllLemmas(low):
+        return only_describes(low)
     if len(low) < 5 or not low.endswith("y"):
         return False
     bases = [low[:-1], low[:-1] + "e"] + ([low[:-2]] if low[-2] == low[-3] else [])

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from .chat import CHAT_FILLER, zipf
 from .intent import AGE_RATING, CAST, GENERIC_TERMS, OVERALL_TERMS, Intent, intent_of
 from .lexical import _QUERY_STOP, terms
-from .mentions import describes, inflected, unmentioned
+from .mentions import describes, inflected, only_describes, unmentioned
 from .names import NAME_ZIPF, RARE_ZIPF, census_name, is_first_name, named_terms, surnames
 from .typos import mend_text
 
@@ -86,13 +86,16 @@ def subject_of(question: str) -> str:
     return " ".join(text.split())
 
 
-def _inflected(words: list[str]) -> bool:
+def _inflected(words: list[str], *, alone: bool = False) -> bool:
     """One word that describes or does (mentions.describes: "rehashed", "preachy", "redid",
-    "cringy"), not a census name: no name however rare the word ("No review mentions
-    preachy.")."""
+    "cringy"): no name however rare the word ("No review mentions preachy."). A census name
+    stays one, except as a whole run (`alone`) that the dictionary reads only as a verb or an
+    adjective ("review hypes the scene": Hypes is a surname too; "tom hardy" keeps Hardy)."""
     low = words[0].lower() if len(words) == 1 else ""
-    if not low or census_name(low):
+    if not low:
         return False
+    if census_name(low):
+        return alone and only_describes(low)
     return inflected(low) or describes(low)
 
 
@@ -173,7 +176,7 @@ def analyse(
         named = len(words) >= 2 and (
             is_first_name(words[0]) or (rare < RARE_ZIPF and words[-1].lower() in surnames())
         )
-        if (rare < NAME_ZIPF or named) and not _inflected(words):
+        if (rare < NAME_ZIPF or named) and not _inflected(words, alone=True):
             phrase = " ".join(words)
             if not any(phrase.lower() in n.lower() or n.lower() in phrase.lower() for n in names):
                 names.append(phrase)

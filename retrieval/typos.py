@@ -68,7 +68,11 @@ def _compound(low: str, known: Callable[[str], bool]) -> str | None:
 
 def _mend(word: str, vocabulary: Callable[[], list[str]], known: Callable[[str], bool]) -> str:
     """`word`, or the review word it is a typo of (a word no review uses: "flamethower"; a common
-    English word only when the match is very close and much rarer: "houston" → "huston")."""
+    English word only when the match is very close and much rarer: "houston" → "huston"); a
+    possessive keeps its 's ("charron's" → "charon's")."""
+    owner = re.match(r"(?P<base>.{4,}?)(?P<s>['’]s)$", word)
+    if owner:
+        return _mend(owner["base"], vocabulary, known) + owner["s"]
     from rapidfuzz import fuzz, process, utils
     from rapidfuzz.distance import OSA
 

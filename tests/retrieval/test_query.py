@@ -24,6 +24,7 @@ def _analyse(engine: Engine, question: str) -> Query:
         ("jason statham", ("jason statham",)),
         ("does donnie yen's blind guy get a cameo", ("donnie yen",)),
         ("is halle berry in it?", ("halle berry",)),  # rare words ending in a surname
+        ("is tom hardy in it", ("tom hardy",)),  # a surname that is an adjective too
     ],
 )
 def test_names_no_review_uses_are_missing_in_any_case(
@@ -64,6 +65,7 @@ def test_typos_are_mended_from_the_reviews_vocabulary(engine: Engine) -> None:
     [
         ("was the wepon shop scene a rehash?", {"wepon": "weapon"}),  # reviews say "weapons"
         ("did the reveiwers like the grenade kills", {"reveiwers": "reviewers"}),  # asking
+        ("who plays charron's counterpart?", {"charron's": "charon's"}),  # a possessive
     ],
 )
 def test_typos_of_plurals_and_of_asking_words_are_mended(
@@ -356,6 +358,8 @@ def test_people_and_films_are_no_critic_described(engine: Engine, question: str)
         ("I have a bad habbit of walking out if the first 20 mins are boring", "bad habit"),
         ("was anyone hapy to see keanu turn up?", "happy"),
         ("do any of them actually want more eve / a sequel?", "sequel"),
+        # a verb alone, though a census surname too
+        ("the review hypes an abandoned theatre scene, what happens in it?", "hypes"),
     ],
 )
 def test_chat_filler_inflections_and_slashes_name_nobody(
