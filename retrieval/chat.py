@@ -29,6 +29,10 @@ _SHORTHAND = {
     "gr8": "great", "idk": "I don't know", "imo": "in my opinion", "tbh": "honestly",
     "alot": "a lot", "ch": "chapter", "chap": "chapter", "pt": "part", "smth": "something",
     "sth": "something", "smthng": "something", "nvm": "never mind", "prolly": "probably",
+    # film talk: "who was the DP", "is it all CGI" (the acronym kept beside what critics write)
+    "dp": "cinematographer", "dop": "cinematographer", "cgi": "cgi digital effects",
+    "vfx": "visual effects", "sfx": "special effects", "fx": "effects", "ost": "soundtrack",
+    "bts": "behind the scenes", "mc": "main character",
 }  # fmt: skip
 # A numbered film in shorthand: "ch3", "chap4", "pt2".
 _NUMBERED = re.compile(r"^(ch|chap|pt)(\d{1,2})$", re.IGNORECASE)

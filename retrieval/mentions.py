@@ -174,16 +174,16 @@ def _unmentioned(text: str, asked: list[str], known: Callable[[str], bool]) -> b
 
 def unmentioned(question: str, known: Callable[[str], bool], ignore: Collection[str]) -> list[str]:
     """The things `question` asks whether a review names that no review names (each of its
-    alternatives, "X / Y", "X or Y", unnamed); `ignore`: stemmed words that name no thing
+    alternatives, "X / Y", "X or Y", "X and Y", unnamed); `ignore`: stemmed words that name no thing
     (framing, "film", the film's own name)."""
     found = []
     for thing in mentioned(question):
-        alternatives = [a for a in re.split(r"\s*/\s*|\s+or\s+", thing) if a]
+        alternatives = [a for a in re.split(r"\s*[/&]\s*|\s+(?:or|and)\s+", thing) if a]
         asked = [[t for t in terms(a) if t not in ignore] for a in alternatives]
         if all(_unmentioned(a, ts, known) for a, ts in zip(alternatives, asked, strict=True)):
             found.append(thing)
     for shown, naming, every in described(question):
-        alternatives = [a for a in re.split(r"\s*/\s*|\s+or\s+", naming) if a]
+        alternatives = [a for a in re.split(r"\s*[/&]\s*|\s+(?:or|and)\s+", naming) if a]
         asked = [[t for t in terms(a) if t not in ignore] for a in alternatives]
         unused = [
             _unmentioned(a, ts, known)

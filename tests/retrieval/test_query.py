@@ -342,7 +342,7 @@ def test_people_and_films_are_no_critic_described(engine: Engine, question: str)
         ("the town where everyone is an assassin lmaooo did the reviews like it", "town where"),
         ("ngl is the action good fr", "action good"),
         ("does it add to the lore or is it the same stuff rehashed", "rehashed"),
-        ("who was the DP/cinematographer", "DP/cinematographer"),
+        ("who was the kameraman/cinematographer", "kameraman/cinematographer"),
         ("the bit where she's torching dudes with fire, is it sick", "torching dudes"),
         ("ok tldr pls, is the action good or is it cooked??", "action good"),
         ("wait the film stories guy... did they straight up hate the action or what", "action"),
@@ -360,13 +360,16 @@ def test_people_and_films_are_no_critic_described(engine: Engine, question: str)
         ("do any of them actually want more eve / a sequel?", "sequel"),
         # a verb alone, though a census surname too
         ("the review hypes an abandoned theatre scene, what happens in it?", "hypes"),
+        # film talk: the acronym read as what critics write
+        ("who was the DP on ballerina", "cinematographer"),
+        ("is it mostly CGI?", "cgi digital effects"),
     ],
 )
 def test_chat_filler_inflections_and_slashes_name_nobody(
     engine: Engine, question: str, subject: str
 ) -> None:
     """Chat filler ("lmaooo", "ngl", "fr") is dropped like framing words; an inflected word
-    ("rehashed") and a word slashed with one the reviews use ("DP/cinematographer") are no
+    ("rehashed") and a word slashed with one the reviews use ("kameraman/cinematographer") are no
     names to refuse by."""
     query = _analyse(engine, question)
     assert subject in query.subject
@@ -446,6 +449,8 @@ def test_asked_whether_a_review_names_it(
         ("post credit scene?! do i need to stay lol", ("post credit scene",)),
         ("nightclub fight?? every jw movie has to have one", ()),
         ("lowkey the training montage went on forever, did ppl like it", ()),
+        # "X and Y": each on its own ("flashback" is a review's word)
+        ("what did they think of the flashback and dream sequences?", ()),
     ],
 )
 def test_a_scene_or_format_named_in_its_own_words(
