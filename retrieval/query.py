@@ -100,7 +100,7 @@ def _inflected(words: list[str], *, alone: bool = False) -> bool:
 
 
 def _slashed(text: str, name: str) -> list[str]:
-    """The words `name` stands beside with a slash in `text` ("DP/cinematographer")."""
+    """The words `name` stands beside with a slash in `text` ("kameraman/cinematographer")."""
     found = []
     for m in re.finditer(r"(?<![\w/])[\w'’-]+(?:/[\w'’-]+)+", text):
         parts = m.group().split("/")
@@ -184,7 +184,7 @@ def analyse(
     # must be in a review (mentions.py).
     names += [t for t in unmentioned(mended, known, _QUERY_STOP | GENERIC_TERMS | film_terms)
               if not any(t.lower() in n.lower() for n in names)]  # fmt: skip
-    # "the DP/cinematographer": a word a review uses stands in for its slashed alternatives.
+    # "the kameraman/cinematographer": a word a review uses stands in for its slashed alternatives.
     names = [n for n in names if not any(known(t) for a in _slashed(mended, n) for t in terms(a))]
     missing = tuple(n for n in names if not all(known(t) for t in terms(n)))
     content = [t for t in terms(subject) if t not in _QUERY_STOP]

@@ -39,6 +39,7 @@ _AFTER = r"(?P<part>[\w’'-]+(?:\s+[\w’'-]+){0,3})"  # after "as", "plays": u
 _CREDITS = (
     re.compile(rf"{_PART}\s+\((?:the\s+late\s+)?{_NAME}[,)]"),  # Eve (Ana de Armas)
     re.compile(rf"\b(?:stars|returns\s+as|plays)\s+(?:{_NAME}\s+as\s+)?{_AFTER}"),
+    re.compile(rf"{_NAME}\s+(?:shows\s+up|turns\s+up|appears|is\s+cast)\s+as\s+{_AFTER}"),
     re.compile(rf"{_PART},?\s+the\s+(?:character|role)\s+{_NAME}\s+plays\b"),
     re.compile(rf"{_PART},?\s+(?:is\s+)?played\s+by\s+{_NAME}"),
     re.compile(rf"\bplaying\s+{_PART}\s+(?:was|is)\s+{_NAME}"),

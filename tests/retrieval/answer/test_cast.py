@@ -37,6 +37,7 @@ def test_a_credit_beside_the_part(subject: str, sentence: str, share: float) -> 
         ("who plays young eve? comte?", "Victoria Comte"),  # the player named wins
         ("Who plays the Chancellor's right-hand woman?", "Catalina Sandino Moreno"),
         ("what charcter does norman reedus play?", "Norman Reedus"),
+        ("What part does Daniel Bernhardt play?", "Daniel Bernhardt"),  # "shows up as"
     ],
 )
 def test_who_plays_is_answered_by_credits(engine: Engine, question: str, player: str) -> None:
