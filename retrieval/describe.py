@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from .chat import zipf
 from .lexical import _QUERY_STOP, terms
+from .manner import by_manner
 from .models import Review
 
 _WHO = (
@@ -116,8 +117,7 @@ class Described:
 
 
 def _rating(text: str) -> tuple[float, float] | None:
-    m = _RATED.search(text)
-    if not m:
+    if not (m := _RATED.search(text)):
         return None
     raw = m.group("v").lower()
     value = float(_NUMBERS.get(raw, raw))
@@ -261,7 +261,8 @@ def described(
                     n == 0 and doing
                 )
                 words = desc[doing.end() :] if doing and _rating(desc) is None else desc
-                found = _match(words, reviews, review_ids_with, meta_only=loose)
+                found = by_manner(desc, reviews)  # "the guy who swears a lot" (manner.py)
+                found = found or _match(words, reviews, review_ids_with, meta_only=loose)
                 if found is None:
                     continue
                 # Cut with the words that framed it: "the critic who gave it 4/5", "the tutu one".

@@ -305,6 +305,20 @@ def test_two_critics_described_are_both_asked_about(
         assert asked.query.intent == "comparison" and " and " in asked.note
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "the blogger who swears a lot — was the keanu cameo worth it?",
+        "what did the sweary reviewer say about ana de armas",
+        "the guy who types every movie title in ALL CAPS, which podcast did he recommend?",
+    ],
+)
+def test_a_critic_described_by_how_they_write(engine: Engine, question: str) -> None:
+    """Swearing, titles in capitals (manner.py): the one review that writes so, by far."""
+    _, asked = engine.prepared(question)
+    assert asked.scope == {"total-banger"}
+
+
 def test_a_critic_described_with_a_typo_scopes_the_answer(engine: Engine) -> None:
     """ "the 4 star reviewr": the description is read once its typos are mended, and the rating
     that describes the critic is not what the question asks for."""
@@ -324,7 +338,6 @@ def test_a_critic_described_with_a_typo_scopes_the_answer(engine: Engine) -> Non
         # a scene described up to a dash, then the question
         "the scene where john wick visits the ruska roma and eve talks to him — what did "
         "reviewers think",
-        "the blogger who swears a lot — was the keanu cameo worth it?",  # "a lot": any review
         # "did any reviewer": every critic ("stage lights" is in one review's text)
         "that fight in the old abandoned theatre under the stage lights did any reviewer like it",
     ],
