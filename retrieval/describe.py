@@ -76,7 +76,7 @@ _PATTERNS = (
     re.compile(r"(?P<desc>\b[\w ]{2,40}?)['’]s?\s+review\b", re.IGNORECASE),
     # Opening the question, no article: "high table reviewer thoughts on…" (a few words only)
     re.compile(
-        r"^\W*(?P<desc>(?:[\w'’.-]+\s+){0,3}[\w'’.-]+)\s+(?:critic|reviewer|review)s?\b",
+        r"^\W*(?P<desc>(?:[\w'’.-]+\s+){0,5}[\w'’.-]+)\s+(?:critic|reviewer|review)s?\b",
         re.IGNORECASE,
     ),
 )

@@ -187,7 +187,7 @@ def unmentioned(question: str, known: Callable[[str], bool], ignore: Collection[
         asked = [[t for t in terms(a) if t not in ignore] for a in alternatives]
         unused = [
             _unmentioned(a, ts, known)
-            and not (every and any(map(known, ts)))
+            and not (every and any(map(known, terms(a))))  # "whole" is generic, yet used
             and all(_names_a_thing(w) for w in a.split() if not all(map(known, terms(w))))
             for a, ts in zip(alternatives, asked, strict=True)
         ]

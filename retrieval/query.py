@@ -36,6 +36,7 @@ from .names import NAME_ZIPF, RARE_ZIPF, census_name, is_first_name, named_terms
 from .typos import mend_text
 
 COMMON_ZIPF = 4.0  # words at least this frequent never start or end a name
+SHOUTED = 0.6  # a question with this share of its letters in capitals is shouted
 
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 
@@ -126,8 +127,11 @@ def analyse(
     # A capitalised run of common words is emphasis ("in ALL CAPS"), not a name.
     # So is a common word capitalised because a sentence starts with it ("Bottom line: …").
     starts = {m.group(1) for m in re.finditer(r"(?:^|[.?!:]\s+)\W*([A-Za-z][\w'’-]*)", mended)}
+    # A question typed in capitals says nothing by its capitals ("IS THE CHANCELLOR THE GUY…").
+    letters = [c for c in mended if c.isalpha()]
+    shouted = sum(c.isupper() for c in letters) >= SHOUTED * len(letters)
     names = [
-        n for n in named_terms(mended)
+        n for n in named_terms(mended.lower() if shouted else mended)
         if not (n.isupper() and min(zipf(w.lower()) for w in n.split()) >= COMMON_ZIPF)
         and not (n in starts and zipf(n.lower()) >= COMMON_ZIPF)
     ]  # fmt: skip

@@ -268,6 +268,11 @@ def test_two_words_typed_as_one_are_not_a_name(
         # a word rare in English that one review alone uses picks it even for "the … guy"
         ("the POLTERGEIST game guy: was the fire fight good?", "total-banger",
          "fire fight good"),
+        # a headline opening the question; "teh" for "the"
+        ("en pointe or tutu much review, do they say anything about the action?",
+         "filmstories-en-pointe-or-tutu-much", "action"),
+        ("teh reviewer who brought up the switchboard receptionists, did they like the action",
+         "film-review-ballerina", "like action"),
     ],
 )  # fmt: skip
 def test_a_described_critic_scopes_and_leaves_the_topic(
@@ -373,6 +378,10 @@ def test_people_and_films_are_no_critic_described(engine: Engine, question: str)
         ("do any of them actually want more eve / a sequel?", "sequel"),
         # a verb alone, though a census surname too
         ("the review hypes an abandoned theatre scene, what happens in it?", "hypes"),
+        # addressing the bot; a question in capitals; a typo of "the"
+        ("@reviewbot is keanu actually in it for more than like 5 mins", "keanu"),
+        ("WAIT IS THE CHANCELLOR THE GUY WHO KILLED EVES DAD", "KILLED EVES DAD"),
+        ("what's the chancellor's whole philosophy thing in the movie?", "whole philosophy"),
         # film talk: the acronym read as what critics write
         ("who was the DP on ballerina", "cinematographer"),
         ("is it mostly CGI?", "cgi digital effects"),
