@@ -35,7 +35,7 @@ _SHORTHAND = {
     "bts": "behind the scenes", "mc": "main character",
     # the commonest slips of short words, too short for the typo mender
     "teh": "the", "hte": "the", "adn": "and", "taht": "that", "waht": "what", "wat": "what",
-    "wut": "what", "jsut": "just",
+    "wut": "what", "jsut": "just", "mins": "minutes", "hrs": "hours", "secs": "seconds",
 }  # fmt: skip
 # A numbered film in shorthand: "ch3", "chap4", "pt2".
 _NUMBERED = re.compile(r"^(ch|chap|pt)(\d{1,2})$", re.IGNORECASE)
@@ -44,7 +44,7 @@ _NUMBERED = re.compile(r"^(ch|chap|pt)(\d{1,2})$", re.IGNORECASE)
 CHAT_FILLER = re.compile(
     r"(?<![\w'’-])(?:lol+|lo+l|lmf?a+o+|rofl|ngl|fr|tbh|lowkey|highkey|bruh|smh|omg|omfg|imo|"
     r"imho|fwiw|btw|ikr|istg|deadass|no\s+cap|haha+|hehe+|tl;?dr|straight\s+up|or\s+what|"
-    r"wait|real\s+q|@[\w.]+)(?![\w-])",  # and "@reviewbot": addressing, not asking
+    r"wait|real\s+q|h+m+|u+m+|u+h+|erm+|@[\w.]+)(?![\w-])",  # "@reviewbot": addressing
     re.IGNORECASE,
 )
 # Three or more of one letter: a word stretched for effect ("sooo", "draaag", "reeeally").

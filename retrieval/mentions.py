@@ -66,6 +66,8 @@ _FORMAT = re.compile(
 # Not "she's torching": a pronoun's 's is "is".
 _OWNED = re.compile(
     r"\b(?!(?:she|he|it|that|there|what|who|where|here|let)['’])"
+    # the critics' own ("the critics' scores") are the reviews, not a thing of the film's
+    r"(?!(?:critics?|reviewers?|reviews?|people|everyone|anyone)['’])"
     r"(?P<owner>[\w-]+)['’]s?\s+(?P<thing>[a-z]{3,})(?:\s+(?P<more>[a-z]{3,}))?\b",
     re.IGNORECASE,
 )

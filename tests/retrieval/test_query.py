@@ -324,6 +324,13 @@ def test_a_critic_described_by_how_they_write(engine: Engine, question: str) -> 
     assert asked.scope == {"total-banger"}
 
 
+def test_a_follow_up_naming_only_a_critic_asks_for_their_verdict(engine: Engine) -> None:
+    """ "hm and the guy who called it a total banger?": that critic's overall verdict ("hm" is
+    chat filler, no topic)."""
+    _, asked = engine.prepared("hm and the guy who called it a total banger?")
+    assert asked.scope == {"total-banger"} and asked.query.overall
+
+
 def test_a_critic_described_with_a_typo_scopes_the_answer(engine: Engine) -> None:
     """ "the 4 star reviewr": the description is read once its typos are mended, and the rating
     that describes the critic is not what the question asks for."""
@@ -378,6 +385,9 @@ def test_people_and_films_are_no_critic_described(engine: Engine, question: str)
         ("do any of them actually want more eve / a sequel?", "sequel"),
         # a verb alone, though a census surname too
         ("the review hypes an abandoned theatre scene, what happens in it?", "hypes"),
+        # chat's units; the critics' own scores are no thing of the film's
+        ("how long is it? runtime in mins or hours", "runtime minutes"),
+        ("if you converted the critics' scores to a mark out of 10, what would it get?", "scores"),
         # addressing the bot; a question in capitals; a typo of "the"
         ("@reviewbot is keanu actually in it for more than like 5 mins", "keanu"),
         ("WAIT IS THE CHANCELLOR THE GUY WHO KILLED EVES DAD", "KILLED EVES DAD"),
