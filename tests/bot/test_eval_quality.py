@@ -44,15 +44,17 @@ ISSUE_BARS: dict[str, float] = {
     "verbatim_rate_min": 1.0,
 }
 BARS: dict[str, float] = {
-    "evidence_recall_min": 0.72,  # measured 0.764 (session 10's end; 0.757 at session 9's)
-    "baseline_ratio_min": 1.22,  # ours ÷ the naive baseline's (0.5845), same questions: 1.31
-    "off_review_max": 0.14,  # measured 0.115 (0.109)
-    "on_evidence_min": 0.48,  # measured 0.495 (0.497)
-    # 16 of the 19 unanswerable questions refused at session 10's end (12 at session 9's): 15
+    # measured 0.770 (session 11's end; 0.764 at session 10's, 0.757 at session 9's)
+    "evidence_recall_min": 0.72,
+    "baseline_ratio_min": 1.22,  # ours ÷ the naive baseline's (0.5845), same questions: 1.32
+    "off_review_max": 0.14,  # measured 0.106 (0.115, 0.109)
+    "on_evidence_min": 0.48,  # measured 0.503 (0.495, 0.497)
+    # 15 of the 19 unanswerable questions refused at session 11's end (16 at session 10's, 12
+    # at session 9's): 15
     "refusal_rate_min": 0.78,
-    # measured 8 of 97 answerable at the end of session 10 (7 at session 9's, 9 at its start; 10
-    # before session 8's overall verdicts answered "was it worth it?")
-    "false_refusals_max": 8,
+    # measured 4 of 97 answerable at the end of session 11 (8 at session 10's, 7 at session 9's;
+    # 10 before session 8's overall verdicts answered "was it worth it?")
+    "false_refusals_max": 5,
     "verbatim_rate_min": 1.0,
 }
 
@@ -61,15 +63,19 @@ BARS: dict[str, float] = {
 # used to fix what they showed: not held out, but never fitted on. 172 from session 9 (at its
 # end: on_evidence 0.60, off_review 0.09, 6 of 144 answerable refused, 23 of 28 unanswerable
 # refused), 364 from session 10 (paraphrases, verdicts, comparisons, scenes, critics described,
-# unanswerables and look-alikes, messy chat, names, hard paraphrases). All 536 at session 10's
-# start (efcf21d): on_evidence 0.554, off_review 0.110, 24 of 434 answerable refused, 59 of 102
-# unanswerable refused; at its end: 0.574, 0.104, 17, 74. Guards the fixes they led to.
+# unanswerables and look-alikes, messy chat, names, hard paraphrases), 800 from session 11 (twenty
+# sets: critics picked out, facts, chat, fans' words, keywords, multi-part, consensus, near
+# misses, plot, who it is for, franchise, craft, names, claims, slang, who said it, follow-ups,
+# numbers, scenes from memory). All 1,336 at session 11's start (d0e54f1): on_evidence 0.555,
+# off_review 0.135, 73 of 1,057 answerable refused, 178 of 279 unanswerable refused; at its end:
+# 0.563, 0.128, 31, 184. Guards the fixes they led to.
 BLIND = ROOT / "data" / "eval" / "blind_probe.jsonl"
+BLIND_QUESTIONS = 1336
 BLIND_BARS: dict[str, float] = {
-    "on_evidence_min": 0.56,
-    "off_review_max": 0.11,
-    "false_refusals_max": 18,
-    "refusal_rate_min": 0.70,
+    "on_evidence_min": 0.55,
+    "off_review_max": 0.135,
+    "false_refusals_max": 32,
+    "refusal_rate_min": 0.64,
 }
 
 
@@ -97,10 +103,10 @@ def holdout(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_blind_probe_keeps_what_it_led_to(tmp_path: Path) -> None:
-    """The questions helpers wrote blind (sessions 9 and 10) keep the figures the fixes they led to
+    """The questions helpers wrote blind (sessions 9 to 11) keep the figures the fixes they led to
     reached (BLIND_BARS), every quote verbatim."""
     m = _eval(BLIND, tmp_path / "index")
-    assert m["questions"] == 536 and m["verbatim_rate"] == 1.0
+    assert m["questions"] == BLIND_QUESTIONS and m["verbatim_rate"] == 1.0
     assert m["on_evidence"] >= BLIND_BARS["on_evidence_min"]
     assert m["off_review"] <= BLIND_BARS["off_review_max"]
     assert m["false_refusals"] <= BLIND_BARS["false_refusals_max"]
