@@ -33,7 +33,7 @@ import logging
 import threading
 from pathlib import Path
 
-from . import mentions, typos
+from . import mentions
 from .catalogue import Catalogue
 from .chunking import CHUNKING
 from .defaults import MAX_QUESTION_CHARS, MAX_REVIEW_BYTES, MODEL_DIR, K
@@ -153,14 +153,12 @@ class Engine:
     def warm_up(self) -> None:
         """Open the index and load the model now, so a long-running bot's first answer is fast
         (also the films' names, compiled once: ~0.7 s at 1,000 films; the reviews' words for
-        mending typos and wordfreq's everyday words, ~0.2 s; the parts-of-speech dictionary,
-        ~0.3 s)."""
+        mending typos; the parts-of-speech dictionary, ~0.3 s)."""
         live = self._open()
         if live is not None:
             self.embedder.embed_query("warm up")
             scoping_films("warm up", live.snapshot.films)
             live.searcher.vocabulary()
-            typos.warm()
             mentions.warm()
 
     def has_index(self) -> bool:

@@ -11,7 +11,6 @@ stand for each other ("theater" → "theatre"), and two words typed as one are s
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 
@@ -107,12 +106,12 @@ def _mend(word: str, vocabulary: Callable[[], list[str]], known: Callable[[str],
         if common and zipf(match) > zipf(low) - COMMON_TYPO_RARER:
             continue
         return str(match)
-    if not common and not census_name(low) and not _in_dictionary(low):
+    if low.isalpha() and not common and not census_name(low) and not _in_dictionary(low):
         # A typo of an everyday word no review uses ("habbit", "hapy") is no name to refuse by;
         # a word of the dictionary is no typo, however rare ("torching" is not "touching").
-        for match in _english(low[:1]):
-            if OSA.distance(low, match) <= 1:
-                return match
+        everyday = [w for w in _one_edit(low) if zipf(w) >= ENGLISH_ZIPF]
+        if everyday:
+            return max(everyday, key=lambda w: (zipf(w), w))
     return word
 
 
@@ -124,28 +123,21 @@ def _in_dictionary(word: str) -> bool:
     return bool(getAllLemmas(word)) or describes(word)
 
 
-# An everyday word a rare typed word may be one edit from (wordfreq's most frequent English
-# words, by first letter; "habbit" → "habit").
+# An everyday word a rare typed word may be one edit from ("habbit" → "habit").
 ENGLISH_ZIPF = 4.0
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-@functools.cache
-def _english(first: str) -> tuple[str, ...]:
-    return tuple(w for w in _everyday() if w[:1] == first and w.isalpha())
-
-
-@functools.cache
-def _everyday() -> list[str]:
-    """wordfreq's list by frequency, cut where Zipf falls below ENGLISH_ZIPF (bisected: ~7,000
-    words, 0.2 s to load once)."""
-    from wordfreq import top_n_list
-
-    words = top_n_list("en", 30_000)
-    lo, hi = 0, len(words)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        lo, hi = (mid + 1, hi) if zipf(words[mid]) >= ENGLISH_ZIPF else (lo, mid)
-    return words[:lo]
+def _one_edit(word: str) -> set[str]:
+    """The words one deletion, swap of neighbours, change or insertion from `word`, its first
+    letter kept (typos rarely change it). Looked up in wordfreq one by one: ~400 look-ups cost
+    less than loading its ranked word list (0.2 s) for a first question."""
+    splits = [(word[:i], word[i:]) for i in range(1, len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    out |= {a + c + b for a, b in splits for c in _LETTERS}
+    return out - {word}
 
 
 # Words a question asks with, which no review need use: mended like the reviews' own.
@@ -169,8 +161,3 @@ def mend_text(
         return fixed
 
     return _WORD.sub(mend, text), corrections
-
-
-def warm() -> None:
-    """Load wordfreq's everyday words now rather than on the first question with a rare word."""
-    _everyday()
