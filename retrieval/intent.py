@@ -104,7 +104,7 @@ _SUMMING_TERMS = frozenset(
     terms(
         "sum summary summarise summarize up verdict take positive negative opinion overall think "
         "thought feel felt like liked love loved hate hated rate rated view views about what how "
-        "did does was were from"
+        "did does was were from vs versus"
     )
 )
 

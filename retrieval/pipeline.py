@@ -359,6 +359,8 @@ class Pipeline:
         query = analyse(asked, searcher.lexical.has, searcher.vocabulary, titles)
         if len(described_critics) == 2 and query.intent == "topic":
             query = replace(query, intent="comparison")  # two critics asked about: each one's view
+        if len(described_critics) == 2 and not query.overall and not topic_terms(query.subject):
+            query = replace(query, overall=True)  # "sum up the tutu one vs the banger one"
         if len(in_scope) == 1 and not query.overall and not topic_terms(query.subject):
             # One critic and no topic ("what did Film Stories think overall?", "sum up the 4/5
             # review"): that critic's verdict, as for "is it any good?".

@@ -144,6 +144,7 @@ def _one_edit(word: str) -> set[str]:
 _ASKING = (
     "critic", "critics", "reviewer", "reviewers", "review", "reviews", "mention", "mentioned",
     "thought", "opinion", "opinions", "anyone", "anybody", "everyone", "people", "discussed",
+    "summary", "summarise", "summarize", "sentence", "verdict", "every",
 )  # fmt: skip
 
 

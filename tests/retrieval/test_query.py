@@ -326,9 +326,11 @@ def test_a_critic_described_by_how_they_write(engine: Engine, question: str) -> 
 
 def test_a_follow_up_naming_only_a_critic_asks_for_their_verdict(engine: Engine) -> None:
     """ "hm and the guy who called it a total banger?": that critic's overall verdict ("hm" is
-    chat filler, no topic)."""
+    chat filler, no topic); two critics and no topic: each one's verdict."""
     _, asked = engine.prepared("hm and the guy who called it a total banger?")
     assert asked.scope == {"total-banger"} and asked.query.overall
+    _, both = engine.prepared("sum up the tutu one vs the total banger one")
+    assert len(both.scope or ()) == 2 and both.query.overall
 
 
 def test_a_critic_described_with_a_typo_scopes_the_answer(engine: Engine) -> None:
@@ -387,6 +389,7 @@ def test_people_and_films_are_no_critic_described(engine: Engine, question: str)
         ("the review hypes an abandoned theatre scene, what happens in it?", "hypes"),
         # chat's units; the critics' own scores are no thing of the film's
         ("how long is it? runtime in mins or hours", "runtime minutes"),
+        ("can some1 summrize the film storys review", "summarize"),  # an asking word's typo
         ("if you converted the critics' scores to a mark out of 10, what would it get?", "scores"),
         # addressing the bot; a question in capitals; a typo of "the"
         ("@reviewbot is keanu actually in it for more than like 5 mins", "keanu"),
