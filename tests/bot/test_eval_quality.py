@@ -63,19 +63,20 @@ BARS: dict[str, float] = {
 # used to fix what they showed: not held out, but never fitted on. 172 from session 9 (at its
 # end: on_evidence 0.60, off_review 0.09, 6 of 144 answerable refused, 23 of 28 unanswerable
 # refused), 364 from session 10 (paraphrases, verdicts, comparisons, scenes, critics described,
-# unanswerables and look-alikes, messy chat, names, hard paraphrases), 800 from session 11 (twenty
-# sets: critics picked out, facts, chat, fans' words, keywords, multi-part, consensus, near
-# misses, plot, who it is for, franchise, craft, names, claims, slang, who said it, follow-ups,
-# numbers, scenes from memory). All 1,336 at session 11's start (d0e54f1): on_evidence 0.555,
-# off_review 0.135, 73 of 1,057 answerable refused, 178 of 279 unanswerable refused; at its end:
-# 0.563, 0.128, 31, 184. Guards the fixes they led to.
+# unanswerables and look-alikes, messy chat, names, hard paraphrases), 960 from session 11
+# (twenty-four sets: critics picked out, facts, chat, fans' words, keywords, multi-part,
+# consensus, near misses, plot, who it is for, franchise, craft, names, claims, slang, who said
+# it, follow-ups, numbers, scenes from memory, complaints and praise, false premises, formal
+# questions, summaries). All 1,496 at session 11's start (d0e54f1): on_evidence 0.539,
+# off_review 0.142, 84 of 1,185 answerable refused, 195 of 311 unanswerable refused; at its
+# end: 0.544, 0.137, 39, 202. Guards the fixes they led to.
 BLIND = ROOT / "data" / "eval" / "blind_probe.jsonl"
-BLIND_QUESTIONS = 1336
+BLIND_QUESTIONS = 1496
 BLIND_BARS: dict[str, float] = {
-    "on_evidence_min": 0.55,
-    "off_review_max": 0.135,
-    "false_refusals_max": 32,
-    "refusal_rate_min": 0.64,
+    "on_evidence_min": 0.53,
+    "off_review_max": 0.145,
+    "false_refusals_max": 40,
+    "refusal_rate_min": 0.63,
 }
 
 
