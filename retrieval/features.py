@@ -61,8 +61,9 @@ def traits(sentence: str, surnames: Mapping[str, frozenset[str]] | None = None) 
     as the whole name ("Armas" as "Ana de Armas")."""
     words = len(sentence.split())
     found = set(terms(sentence))
+    full = surnames or {}
     for t in list(found):
-        found.update((surnames or {}).get(t, ()))
+        found.update(full.get(t, ()))
     penalty = QUESTION_PENALTY if is_question(sentence) else 0.0
     penalty += SHORT_PENALTY if words < SHORT_WORDS else 0.0
     return Traits(

@@ -18,7 +18,7 @@ no answerable question of theirs refused.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 
 from .chat import zipf
 from .lexical import terms
@@ -91,7 +91,10 @@ def only_describes(word: str) -> bool:
     """LemmInflect's dictionary reads `word` as an adjective, adverb or verb, never a noun."""
     from lemminflect import getAllLemmas
 
-    readings = getAllLemmas(word.lower())
+    return _no_noun(getAllLemmas(word.lower()))
+
+
+def _no_noun(readings: Mapping[str, object]) -> bool:
     return bool(readings) and "NOUN" not in readings and "PROPN" not in readings
 
 
@@ -104,8 +107,8 @@ def describes(word: str) -> bool:
     low = word.lower()
     if inflected(low):
         return True
-    if getAllLemmas(low):
-        return only_describes(low)
+    if readings := getAllLemmas(low):
+        return _no_noun(readings)
     if len(low) < 5 or not low.endswith("y"):
         return False
     bases = [low[:-1], low[:-1] + "e"] + ([low[:-2]] if low[-2] == low[-3] else [])

@@ -87,7 +87,7 @@ def subject_of(question: str) -> str:
     return " ".join(text.split())
 
 
-def _inflected(words: list[str], *, alone: bool = False) -> bool:
+def _describing(words: list[str], *, alone: bool = False) -> bool:
     """One word that describes or does (mentions.describes: "rehashed", "preachy", "redid",
     "cringy"): no name however rare the word ("No review mentions preachy."). A census name
     stays one, except as a whole run (`alone`) that the dictionary reads only as a verb or an
@@ -164,11 +164,11 @@ def analyse(
         # Trim common words off the ends: "the billie ellish song" names "billie ellish"; a
         # first name stays ("jason statham").
         # An inflected word ends no name either: "torching dudes".
-        while words and (zipf(words[-1].lower()) >= COMMON_ZIPF or _inflected(words[-1:])):
+        while words and (zipf(words[-1].lower()) >= COMMON_ZIPF or _describing(words[-1:])):
             words = words[:-1]
         while (
             words
-            and (zipf(words[0].lower()) >= COMMON_ZIPF or _inflected(words[:1]))
+            and (zipf(words[0].lower()) >= COMMON_ZIPF or _describing(words[:1]))
             and not (len(words) >= 2 and is_first_name(words[0]))
         ):
             words = words[1:]
@@ -180,7 +180,7 @@ def analyse(
         named = len(words) >= 2 and (
             is_first_name(words[0]) or (rare < RARE_ZIPF and words[-1].lower() in surnames())
         )
-        if (rare < NAME_ZIPF or named) and not _inflected(words, alone=True):
+        if (rare < NAME_ZIPF or named) and not _describing(words, alone=True):
             phrase = " ".join(words)
             if not any(phrase.lower() in n.lower() or n.lower() in phrase.lower() for n in names):
                 names.append(phrase)
