@@ -70,7 +70,9 @@ def _quotable(text: str) -> bool:
     )
 
 
-ANSWER_WORDS = 3  # "Yes.", "No.", "Not really.": a question's short answer, quoted with it
+# A question is quoted with its reply when the reply is this short: "Yes.", "Not really.", or
+# "That abandoned theatre sequence everyone will talk about? It earns the attention."
+ANSWER_WORDS = 8
 
 
 def scored_sentences(hits: Sequence[Hit], snap: Snapshot) -> list[Sentence]:
@@ -86,7 +88,8 @@ def scored_sentences(hits: Sequence[Hit], snap: Snapshot) -> list[Sentence]:
         end = ref.end
         if is_question(text):
             # A question is quoted only with the critic's short answer ("Is it better than
-            # most movies that are not JOHN WICKs? Yes."), as one verbatim span.
+            # most movies that are not JOHN WICKs? Yes."; "That abandoned theatre sequence
+            # everyone will talk about? It earns the attention."), as one verbatim span.
             nxt = snap.sentences[j + 1] if j + 1 < len(snap.sentences) else None
             if nxt is None or nxt.review_id != ref.review_id:
                 continue
@@ -167,7 +170,7 @@ def lead_in(quoted: int, in_scope: int) -> str:
     """How many of the reviews in scope speak to the question ("2 of 5 reviews …")."""
     if in_scope <= 1:
         return "The review speaks to this:"
-    return f"{quoted} of {in_scope} reviews speak to this:"
+    return f"{quoted} of {in_scope} reviews {'speaks' if quoted == 1 else 'speak'} to this:"
 
 
 def closest_sentences(

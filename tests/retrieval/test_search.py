@@ -46,7 +46,7 @@ def test_no_review_is_padded_in(engine: Engine) -> None:
     answer = engine.ask("What part does Daniel Bernhardt play?", use_llm=False)
     assert answer.found
     assert {c.review_id for c in answer.citations} == {"total-banger"}
-    assert answer.text.startswith("1 of 5 reviews speak to this:")
+    assert answer.text.startswith("1 of 5 reviews speaks to this:")
 
 
 def test_verdict_questions_take_each_reviews_best_passage_first(engine: Engine) -> None:

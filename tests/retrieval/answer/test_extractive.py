@@ -20,8 +20,10 @@ def test_draft_claims_each_quote_from_the_hit_it_came_from(engine: Engine) -> No
     how many of the reviews in scope speak to the question."""
     _, hits, parts = _draft(engine)
     quotes = [p for p in parts if p.kind == "quote"]
-    assert parts[0].kind == "text" and parts[0].text.endswith("of 5 reviews speak to this:")
     assert quotes
+    n = len({p.text for p in parts if p.kind == "name"})
+    verb = "speaks" if n == 1 else "speak"
+    assert parts[0].kind == "text" and parts[0].text == f"{n} of 5 reviews {verb} to this:"
     for q in quotes:
         assert q.n is not None and q.text in hits[q.n - 1].passage.text
     assert [p.kind for p in parts].count("name") == len({hits[q.n - 1].passage.review_id
@@ -92,6 +94,18 @@ def test_a_rhetorical_question_is_quoted_only_with_its_answer(engine: Engine) ->
     assert all(c.verified for c in answer.citations)
     if any("better than most movies" in q for q in banger):
         assert "Is it better than most movies that are not JOHN WICKs? Yes." in banger
+
+
+def test_a_lead_in_question_is_quoted_with_the_sentence_answering_it(engine: Engine) -> None:
+    """slows-down's "That abandoned theatre sequence everyone will talk about?" is its whole
+    judgement of the scene with the reply "It earns the attention.": the two are quoted as one
+    span, not skipped for a sentence that only shares the word "fight"."""
+    span = "That abandoned theatre sequence everyone will talk about? It earns the attention."
+    for question in ("what did the 4/5 review say about the abandoned theatre fight??",
+                     "what did critics say about the abandoned theatre fight?"):  # fmt: skip
+        answer = engine.ask(question, use_llm=False)
+        assert answer.text.splitlines()[-1].endswith(f"“{span}” [1]"), answer.text
+        assert [c.verified for c in answer.citations] == [True]
 
 
 def test_summary_verdict_is_the_reviews_summing_up(engine: Engine) -> None:
