@@ -110,6 +110,7 @@ def _mend(word: str, vocabulary: Callable[[], list[str]], known: Callable[[str],
         # A typo of an everyday word no review uses ("habbit", "hapy") is no name to refuse by;
         # a word of the dictionary is no typo, however rare ("torching" is not "touching").
         everyday = [w for w in _one_edit(low) if zipf(w) >= ENGLISH_ZIPF]
+        everyday = everyday or [w for w in _swaps(low) if zipf(w) >= SWAPPED_ZIPF]
         if everyday:
             return max(everyday, key=lambda w: (zipf(w), w))
     return word
@@ -123,8 +124,11 @@ def _in_dictionary(word: str) -> bool:
     return bool(getAllLemmas(word)) or describes(word)
 
 
-# An everyday word a rare typed word may be one edit from ("habbit" → "habit").
+# An everyday word a rare typed word may be one edit from ("habbit" → "habit"); two letters
+# swapped is the commonest typo of all ("beleivable"), and no name is a word so typed, so a
+# swap is mended to a rarer word too.
 ENGLISH_ZIPF = 4.0
+SWAPPED_ZIPF = 3.0
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -138,6 +142,13 @@ def _one_edit(word: str) -> set[str]:
     out |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
     out |= {a + c + b for a, b in splits for c in _LETTERS}
     return out - {word}
+
+
+def _swaps(word: str) -> set[str]:
+    """The words two neighbouring letters of `word` swapped, its first letter kept."""
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)} - {
+        word
+    }
 
 
 # Words a question asks with, which no review need use: mended like the reviews' own.

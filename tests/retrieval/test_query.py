@@ -384,6 +384,7 @@ def test_people_and_films_are_no_critic_described(engine: Engine, question: str)
         # a typo of an everyday word no review uses; a first name before an everyday word
         ("I have a bad habbit of walking out if the first 20 mins are boring", "bad habit"),
         ("was anyone hapy to see keanu turn up?", "happy"),
+        ("is ana de armus actualy beleivable in the fiting scenes??", "believable"),  # a swap
         ("do any of them actually want more eve / a sequel?", "sequel"),
         # a verb alone, though a census surname too
         ("the review hypes an abandoned theatre scene, what happens in it?", "hypes"),
