@@ -1,5 +1,5 @@
 """Chat spelling read as English: shorthand ("tmrw", "ch3"), dropped g's ("goin"), stretched words
-("draaag", "sooo"), and the filler words of chat ("lol", "ngl", "fr") that ask nothing.
+("draaag", "sooo"), and the filler words of chat ("lol", "ngl", "fr") and emoji that ask nothing.
 
 A question analysed as typed would take "tmrw" or "lmaooo" for a name no review mentions and
 refuse it ("No review mentions lmaooo."); query.py reads each word through `chat_spelling` first
@@ -36,6 +36,9 @@ _SHORTHAND = {
     # the commonest slips of short words, too short for the typo mender
     "teh": "the", "hte": "the", "adn": "and", "taht": "that", "waht": "what", "wat": "what",
     "wut": "what", "jsut": "just", "mins": "minutes", "hrs": "hours", "secs": "seconds",
+    # letters for words ("the one w the tutu pun", "club fights r the best") and sound-spelling
+    "w": "with", "r": "are", "thru": "through", "fite": "fight",
+    "fites": "fights", "luv": "love", "gud": "good", "wanna": "want to", "gonna": "going to",
 }  # fmt: skip
 # A numbered film in shorthand: "ch3", "chap4", "pt2".
 _NUMBERED = re.compile(r"^(ch|chap|pt)(\d{1,2})$", re.IGNORECASE)
@@ -44,7 +47,8 @@ _NUMBERED = re.compile(r"^(ch|chap|pt)(\d{1,2})$", re.IGNORECASE)
 CHAT_FILLER = re.compile(
     r"(?<![\w'’-])(?:lol+|lo+l|lmf?a+o+|rofl|ngl|fr|tbh|lowkey|highkey|bruh|smh|omg|omfg|imo|"
     r"imho|fwiw|btw|ikr|istg|deadass|no\s+cap|haha+|hehe+|tl;?dr|straight\s+up|or\s+what|"
-    r"wait|real\s+q|h+m+|u+m+|u+h+|erm+|@[\w.]+)(?![\w-])",  # "@reviewbot": addressing
+    r"wait|real\s+q|h+m+|u+m+|u+h+|erm+|@[\w.]+)(?![\w-])"  # "@reviewbot": addressing
+    r"|[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+",  # emoji ("🩰", "😭") ask nothing
     re.IGNORECASE,
 )
 # Three or more of one letter: a word stretched for effect ("sooo", "draaag", "reeeally").
@@ -57,7 +61,7 @@ def chat_spelling(word: str) -> str:
     g ("goin", "lookin'") → "going", "looking" when that is the more common English word, a
     stretched word ("draaag" → "drag", "sooo" → "so") when what it stretches is common."""
     low = word.lower().rstrip("'’")
-    if low in _SHORTHAND:
+    if low in _SHORTHAND and (len(low) > 1 or word == low):  # "u", not the "U" of "U.S."
         return _SHORTHAND[low]
     if m := _CHAT_ONE.match(low):
         return m.group(1) + "one"

@@ -273,6 +273,9 @@ def test_two_words_typed_as_one_are_not_a_name(
          "filmstories-en-pointe-or-tutu-much", "action"),
         ("teh reviewer who brought up the switchboard receptionists, did they like the action",
          "film-review-ballerina", "like action"),
+        # chat's "w" for "with"; an emoji asks nothing
+        ("the one w the tutu pun in the headline 🩰 did they like the fights",
+         "filmstories-en-pointe-or-tutu-much", "like fights"),
     ],
 )  # fmt: skip
 def test_a_described_critic_scopes_and_leaves_the_topic(
@@ -385,6 +388,7 @@ def test_people_and_films_are_no_critic_described(engine: Engine, question: str)
         ("I have a bad habbit of walking out if the first 20 mins are boring", "bad habit"),
         ("was anyone hapy to see keanu turn up?", "happy"),
         ("is ana de armus actualy beleivable in the fiting scenes??", "believable"),  # a swap
+        ("did the nightclub fite hit?? 🥊 club fights r the best", "nightclub fight hit club"),
         ("do any of them actually want more eve / a sequel?", "sequel"),
         # a verb alone, though a census surname too
         ("the review hypes an abandoned theatre scene, what happens in it?", "hypes"),
