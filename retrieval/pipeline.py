@@ -45,6 +45,7 @@ from .overall import OverallExamples
 from .query import COMMON_ZIPF, Query, analyse, is_first_name, mend_text, zipf
 from .search import Searcher
 from .store import Snapshot
+from .wanted import wanted
 
 log = logging.getLogger(__name__)
 
@@ -265,9 +266,10 @@ class Pipeline:
         if query.cast:  # "who plays Eve?": the sentences that credit a player for that part
             credit = cast.credits(*cast.part_asked(query.subject, _QUERY_STOP))
             draft = extractive.answer_question(hits, snap, in_scope=len(in_scope), credit=credit)
+        wants = wanted(question)
         draft = draft or extractive.answer_question(
             hits, snap, in_scope=len(in_scope), intent=query.intent, floor=floor,
-            age_rating=query.age_rating, overall=query.overall,
+            age_rating=query.age_rating, overall=query.overall, wants=wants,
         )  # fmt: skip
         if not draft:
             # Under the model's bar, but a sentence as close to the question as this is what a
@@ -275,7 +277,7 @@ class Pipeline:
             # ("is it super loud?" → "…with the sound design pumped up to the max"): answer
             # with it rather than refuse and show it.
             close = extractive.closest_sentences(
-                hits, snap, asked.qvec, floor, related=extractive.ANSWERING
+                hits, snap, asked.qvec, floor, related=extractive.ANSWERING, wants=wants
             )
             quoted = sum(1 for p in close if p.kind == "name")
             draft = (

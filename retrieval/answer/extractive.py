@@ -11,6 +11,7 @@ Every quote is a span of the review body, and is verified (`quotes.verify`) all 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -180,13 +181,16 @@ def closest_sentences(
     below: float | None = None,
     n: int = 2,
     related: float = RELATED,
+    wants: re.Pattern[str] | None = None,
 ) -> list[Part]:
     """Up to `n` sentences of the retrieved passages scoring under `below` (default FLOOR: they
-    did not answer) whose cosine to the question `qvec` is at least `related`, best first."""
+    did not answer) whose cosine to the question `qvec` is at least `related`, best first (and
+    holding what the question `wants`, when it wants one kind of fact)."""
     below = FLOOR if below is None else below
     picked = [
         s for s in scored_sentences(hits, snap)
         if s.score < below and float(snap.sentence_vectors[s.row] @ qvec) >= related
+        and (wants is None or wants.search(s.text))
     ][:n]  # fmt: skip
     return quote_parts(picked, snap.reviews, _passage_numbers(hits, snap))
 
@@ -201,14 +205,19 @@ def answer_question(
     age_rating: bool = False,
     overall: bool = False,
     credit: Callable[[str], float] | None = None,
+    wants: re.Pattern[str] | None = None,
 ) -> list[Part]:
     """The draft answer as parts (a lead-in saying how many reviews in scope speak to the
     question, then quotes grouped by review, each claimed from its hit's number); [] when no
     sentence answers the question. Verdicts and comparisons quote each critic's best sentence.
     A question about the `age_rating` ("is it rated R?") is never answered by a critic's
     "Rating: 4 out of 5." line, however close its words. An `overall` verdict question ("is it
-    any good?") quotes each review's verdict (verdict.py scored the hits), never refused."""
+    any good?") quotes each review's verdict (verdict.py scored the hits), never refused. A
+    question that `wants` one kind of fact (wanted.py: a date, a sum) is answered only by
+    sentences holding one."""
     scored = scored_sentences(hits, snap)
+    if wants is not None:
+        scored = [s for s in scored if wants.search(s.text)]
     if age_rating or intent != "rating":
         # "Rating: 4 out of 5." answers what a critic rated it, nothing else ("does it get
         # better as it goes on?" quoted it); nor the censor's rating ("is it rated R?").
