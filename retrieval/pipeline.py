@@ -34,7 +34,6 @@ from .describe import described
 from .embeddings import Embedder
 from .errors import BadQuestion, LLMError, UserError
 from .films import Film, film_terms, names_film, scoping_films, with_films, without_films
-from .franchise import compared_with_series
 from .intent import topic_terms
 from .lexical import _QUERY_STOP
 from .llm import LLM
@@ -360,12 +359,6 @@ class Pipeline:
             asked = without_films(asked, snap.films)
         titles = film_terms(asked, snap.films)
         query = analyse(asked, searcher.lexical.has, searcher.vocabulary, titles)
-        series = compared_with_series(query.subject, snap.films)
-        if series is not None:
-            # "is it as good as the main wick movies?": the critics' words for the series, and
-            # each critic's stance on it (franchise.py), not each one's overall verdict.
-            intent = "comparison" if query.intent == "topic" else query.intent
-            query = replace(query, subject=series, intent=intent, overall=False, generic=False)
         if len(described_critics) == 2 and query.intent == "topic":
             query = replace(query, intent="comparison")  # two critics asked about: each one's view
         if len(described_critics) == 2 and not query.overall and not topic_terms(query.subject):
@@ -387,7 +380,7 @@ class Pipeline:
         qvec = self._embedder().embed_query(query.search_text)
         plans = [n for n in missing if " " not in n and zipf(n.lower()) >= PLAN_ZIPF]
         used = [n for n in [*names, *lower] if n not in missing]
-        if judged and series is None and missing == plans:
+        if query.intent in ("verdict", "comparison") and not query.overall and missing == plans:
             # Asked in words no list holds ("would we enjoy it?"): the nearest labelled
             # questions decide whether it is about the film as a whole (overall.py). A
             # question that names someone the reviews name is about them ("how much is keanu
