@@ -100,6 +100,27 @@ def _describing(words: list[str], *, alone: bool = False) -> bool:
     return inflected(low) or describes(low)
 
 
+_HONORIFIC = re.compile(r"^(?:mr|mrs|ms|miss|mister|dr|sir|madam)\.?\s+", re.IGNORECASE)
+
+
+# A person the question points back to ("is she in it?"); not the critics ("what did they make
+# of it?").
+_PERSON = re.compile(
+    r"\b(?:she|he|her|him|his|hers|they|them)\b(?!\s+(?:make|think|say|said|thought))", re.I
+)
+
+
+def _asking(text: str) -> str:
+    """`text` from its first sentence that asks (ends with "?"): what is told before it is the
+    fan's own context."""
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    first = next((i for i, x in enumerate(sentences) if x.rstrip(' "”’)').endswith("?")), 0)
+    asking = " ".join(sentences[first:])
+    if _PERSON.search(asking):
+        return text  # "my friend loves zendaya. is she in it?": she is the one told of
+    return asking
+
+
 def _slashed(text: str, name: str) -> list[str]:
     """The words `name` stands beside with a slash in `text` ("kameraman/cinematographer")."""
     found = []
@@ -190,6 +211,16 @@ def analyse(
               if not any(t.lower() in n.lower() for n in names)]  # fmt: skip
     # "the kameraman/cinematographer": a word a review uses stands in for its slashed alternatives.
     names = [n for n in names if not any(known(t) for a in _slashed(mended, n) for t in terms(a))]
+    # "Mr Wick" is Wick; and a word typed in lower case in a sentence told before the question
+    # ("I do enjoy a dust-up in a discotheque. What did they make of the nightclub fight?") is
+    # what the fan says, not a name the question asks after.
+    names = [_HONORIFIC.sub("", n) for n in names]
+    asking = _asking(mended)
+    asked_words = set(re.findall(r"\w+", asking.lower()))
+    names = [
+        n for n in names
+        if n and (n[0].isupper() or set(re.findall(r"\w+", n.lower())) <= asked_words)
+    ]  # fmt: skip
     missing = tuple(n for n in names if not all(known(t) for t in terms(n)))
     content = [t for t in terms(subject) if t not in _QUERY_STOP]
     intent = intent_of(mended)  # "is it wroth seeing" asks for a verdict too

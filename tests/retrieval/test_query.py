@@ -25,6 +25,9 @@ def _analyse(engine: Engine, question: str) -> Query:
         ("does donnie yen's blind guy get a cameo", ("donnie yen",)),
         ("is halle berry in it?", ("halle berry",)),  # rare words ending in a surname
         ("is tom hardy in it", ("tom hardy",)),  # a surname that is an adjective too
+        # a name told before the question and pointed back to; a name after the question
+        ("my friend loves zendaya. is she in it?", ("zendaya",)),
+        ("does caine show up at all?? donnie yen cameo would be PEAK", ("donnie yen",)),
     ],
 )
 def test_names_no_review_uses_are_missing_in_any_case(
@@ -41,11 +44,20 @@ def test_names_no_review_uses_are_missing_in_any_case(
         "Is the fight choreography any good?",
         "that showdown in the old derelict playhouse, is it any good?",  # rare words, no name
         "will the fights be good?",  # a first name that is an everyday word
+        # the fan's context before the question, in lower case; "Mr Wick" is Wick
+        "I do enjoy a good dust-up in a discotheque. What did they make of the nightclub fight?",
+        "A friend at the club mentioned a sequence where the heroine fights with some sort of "
+        "fire weapon. Which reviews talk about that scene?",
     ],
 )
 def test_compounds_and_shouting_name_nobody(engine: Engine, question: str) -> None:
     """A hyphenated description and common words in capitals are not names to refuse by."""
     assert _analyse(engine, question).names == ()
+
+
+def test_an_honorific_is_no_part_of_a_name(engine: Engine) -> None:
+    query = _analyse(engine, "does she kill like Mr Wick himself?")
+    assert query.names == ("Wick",) and query.missing == ()
 
 
 def test_framing_words_inside_a_compound_stay(engine: Engine) -> None:
