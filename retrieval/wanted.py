@@ -5,7 +5,8 @@ review answers, and the sentences nearest their words ("it feels like a magic tr
 idea how much actual pyrotechnics…") were quoted as answers; of the 24 such questions labelled
 in the tune, blind and session 12 sets, 14 were answered. A sentence that answers a "when does it
 come out" question holds a date ("is out in UK cinemas on the 6th June"); one about home release
-also says where ("streaming", "Netflix"); one answering "what did it cost" holds a sum. A
+also says where ("streaming", "Netflix"); one answering "what did it cost" holds a sum; one
+giving a Rotten Tomatoes score names the site. A
 question wanting one of these is answered only by sentences that have it, or refused.
 
     wanted(question) -> re.Pattern | None   # what an answering sentence must contain
@@ -61,10 +62,20 @@ _MONEY = re.compile(
 )
 
 
+# Scores that sites aggregate: a sentence answers only by naming the site ("whats it sitting at
+# on rotten tomatoes" quoted a line about Dead Man's Shoes).
+_SITES = re.compile(
+    r"\b(?:rotten\s*tomatoes|tomatometer|rt\s+score|metacritic|metascore|imdb|letterboxd|"
+    r"cinemascore)\b",
+    re.IGNORECASE,
+)
+
+
 def wanted(question: str) -> re.Pattern[str] | None:
     """What a sentence must contain to answer `question`: a date, with where it is released when
     the question asks about release at home ("when does it hit streaming?"); a sum of money
-    ("what was the budget?"); None for every other question."""
+    ("what was the budget?"); a score site's name ("its rotten tomatoes score?"); None for every
+    other question."""
     if _RELEASE.search(question):
         # "when does it come out? in cinemas i mean, not streaming": cinemas are asked about.
         home = _HOME_ASKED.search(question) and not _CINEMA.search(question)
@@ -73,4 +84,6 @@ def wanted(question: str) -> re.Pattern[str] | None:
         return re.compile(_DATE, re.IGNORECASE)
     if _MONEY_ASKED.search(question):
         return _MONEY
+    if _SITES.search(question):
+        return _SITES
     return None

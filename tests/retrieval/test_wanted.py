@@ -21,6 +21,8 @@ from retrieval.wanted import wanted
         ("how much did it cost to make lol", "made for $90m", "low-budget fare"),
         ("what was the budget on ballerina?", "a 90 million dollar gamble",
          "how much actual pyrotechnics we’re looking at"),
+        ("whats it sitting at on rotten tomatoes rn", "It is at 76% on Rotten Tomatoes.",
+         "from low-budget fare like Dead Man’s Shoes"),
     ],
 )  # fmt: skip
 def test_a_sentence_answers_only_with_the_fact_wanted(
@@ -53,7 +55,8 @@ def test_streaming_and_budget_no_review_gives_are_refused(engine: Engine) -> Non
     hit streaming", a line about pyrotechnics for the budget. The UK release date is quoted."""
     for question in ("when does Ballerina hit streaming, do any of the reviews say?",
                      "how much did it cost to make lol, looks expensive af",
-                     "what was the budget on ballerina?"):  # fmt: skip
+                     "what was the budget on ballerina?",
+                     "whats it sitting at on rotten tomatoes rn"):  # fmt: skip
         answer = engine.ask(question, use_llm=False)
         assert not answer.found
         assert answer.text.startswith("No review covers that question."), answer.text
