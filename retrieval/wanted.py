@@ -33,13 +33,13 @@ _HOME = (
     r"buy|purchase"
 )
 _WHEN = (
-    r"\b(?:when(?:['’]s|\s+(?:is|does|will|do|did|can\s+(?:i|we)|should\s+(?:i|we)))|what\s+date|"
+    r"\b(?:when|what\s+date|"
     r"how\s+(?:long|many\s+(?:days|weeks|months))\s+(?:until|till|til|before))\b"
 )
 # Released: "come out", "open", "premiere"; "hit"/"drop"/"land" only where ("hit cinemas").
 _WHERE = rf"(?:cinemas?|theat(?:er|re)s?|screens|uk|us|america|the\s+states|stores|{_HOME})"
 _RELEASE = re.compile(
-    rf"{_WHEN}.*?\b(?:(?:come|comes|coming)\s+out|out\b|release[sd]?|releasing|open(?:s|ing)?\b|"
+    rf"{_WHEN}.*?\b(?:(?:come|comes|coming|came|be|is|it['’]s|its)\s+out\b|release[sd]?|releasing|open(?:s|ing)?\b|"
     rf"premiere[sd]?|arriv\w+|available|(?:hit|hits|hitting|drop|drops|dropping|land|lands|"
     rf"landing|come|comes|coming|get|gets|go|goes|going)\s+(?:\w+\s+)?(?:to\s+|on\s+|in\s+)?"
     rf"(?:the\s+)?{_WHERE}\b)|\brelease\s+date\b|{_WHEN}.*?\b(?:{_HOME})\b",

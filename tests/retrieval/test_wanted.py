@@ -21,6 +21,8 @@ from retrieval.wanted import wanted
         ("how much did it cost to make lol", "made for $90m", "low-budget fare"),
         ("what was the budget on ballerina?", "a 90 million dollar gamble",
          "how much actual pyrotechnics we’re looking at"),
+        ("Did the Film Stories review say when it's coming out on digital/streaming?",
+         "Streaming on Peacock from July 4.", "is out in UK cinemas on the 6th June"),
         ("whats it sitting at on rotten tomatoes rn", "It is at 76% on Rotten Tomatoes.",
          "from low-budget fare like Dead Man’s Shoes"),
     ],
@@ -39,6 +41,7 @@ def test_a_sentence_answers_only_with_the_fact_wanted(
         "when does this even happen in the wick timeline?",  # when in the story, not released
         "when does keenu pop up, start or end of the movie?",
         "when does the action hit its stride",
+        "is it cool when she takes out the guards in the club",
         "does it look low budget?",  # how it looks
         "did the ending pay off",
         "is the violence gross",
