@@ -221,6 +221,9 @@ class Pipeline:
         # "Is it any good?" names no topic: search for each review's verdict (verdict.py).
         vector = self._verdict_vector() if query.overall else asked.qvec
         hits = searcher.search(query, vector, k=k, review_ids=scope)
+        credit = cast.credits(*cast.part_asked(query.subject, _QUERY_STOP)) if query.cast else None
+        if credit is not None:  # "who plays Eve's dad?": the credit, wherever it is
+            hits = cast.with_credits(hits, searcher, credit)
         t3 = self._clock()
         timings = {"embed_ms": asked.embed_ms, "search_ms": (t3 - t2) * 1e3}
         scored = tuple(h.scored() for h in hits)
@@ -262,15 +265,15 @@ class Pipeline:
                 return with_films(answer, snap.films, snap.reviews, shown)
 
         draft: list[Part] = []
-        if query.cast:  # "who plays Eve?": the sentences that credit a player for that part
-            credit = cast.credits(*cast.part_asked(query.subject, _QUERY_STOP))
+        if credit is not None:  # "who plays Eve?": the sentences that credit a player for it
             draft = extractive.answer_question(hits, snap, in_scope=len(in_scope), credit=credit)
         wants = wanted(question)
-        draft = draft or extractive.answer_question(
-            hits, snap, in_scope=len(in_scope), intent=query.intent, floor=floor,
-            age_rating=query.age_rating, overall=query.overall, wants=wants,
-        )  # fmt: skip
-        if not draft:
+        if credit is None:  # a "who plays" question no credit answers is refused
+            draft = extractive.answer_question(
+                hits, snap, in_scope=len(in_scope), intent=query.intent, floor=floor,
+                age_rating=query.age_rating, overall=query.overall, wants=wants,
+            )  # fmt: skip
+        if not draft and credit is None:
             # Under the model's bar, but a sentence as close to the question as this is what a
             # refusal would offer as "the closest passages" — and a fan reads it as the answer
             # ("is it super loud?" → "…with the sound design pumped up to the max"): answer

@@ -6,7 +6,8 @@ the Director", "Eve, the character Ana de Armas plays", "the actress playing the
 right hand woman was Catalina Sandino Moreno". The sentence that answers credits the part asked
 about; one that merely mentions the part elsewhere ("Eve witnesses her father get killed by The
 Chancellor (Gabriel Byrne)") credits someone else, and the sentence model, which knows nothing of
-credits, ranks it as readily.
+credits, ranks it as readily. So a "who plays" question is answered by credits only, looked for
+in every passage of the reviews found (`with_credits`); with none, it is refused.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 from collections.abc import Callable, Collection
 
 from ..lexical import terms
+from ..search import Hit, Searcher
 
 # A part as a fan says it and as a critic writes it ("eve's dad": "her father (David …)").
 _KIN_WORDS = {
@@ -53,7 +55,8 @@ def part_asked(subject: str, stop: Collection[str]) -> tuple[frozenset[str], fro
     def words(text: str) -> frozenset[str]:
         return frozenset(t for t in terms(_kin(text)) if t not in stop and t not in _ASKING)
 
-    owned = re.search(r"['’]s\s+(.+)", subject)
+    # "eve's dad", not "when she's a little kid" (a contraction).
+    owned = re.search(r"\b(?!(?:she|he|it|that|who|what|there|here)['’])\w+['’]s\s+(.+)", subject)
     part = words(subject)
     return part, (words(owned.group(1)) if owned else frozenset()) or part
 
@@ -71,3 +74,26 @@ def credits(part: frozenset[str], head: frozenset[str]) -> Callable[[str], float
         return best / len(part) if part else 0.0
 
     return share
+
+
+def with_credits(hits: list[Hit], searcher: Searcher, credit: Callable[[str], float]) -> list[Hit]:
+    """`hits` with the passages that best credit the part put first (as many dropped from the
+    end): a credit is looked for in every passage of the reviews found, not only in the hits,
+    which are near the question's words ("eve's dad" found no passage holding "her father
+    (David Castañeda, …)")."""
+    snap = searcher.snapshot
+    have = {h.passage.id for h in hits}
+    shares: dict[int, float] = {}
+    for r in searcher.rows_for({h.passage.review_id for h in hits}).tolist():
+        a, b = snap.passage_sentences[r]
+        shares[r] = max((credit(snap.sentence_text(j)) for j in range(a, b)), default=0.0)
+    best = max(shares.values(), default=0.0)
+    if best <= 0 or any(shares.get(snap.row_of[h.passage.id], 0.0) >= best for h in hits):
+        return hits
+    extra = [
+        Hit(snap.passages[r], best, 0.0, 0.0, tuple(
+            (j, credit(snap.sentence_text(j))) for j in range(*snap.passage_sentences[r])
+        ))
+        for r, share in shares.items() if share >= best and snap.passages[r].id not in have
+    ]  # fmt: skip
+    return [*extra, *hits][: max(len(hits), len(extra))]
