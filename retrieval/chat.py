@@ -39,6 +39,8 @@ _SHORTHAND = {
     # letters for words ("the one w the tutu pun", "club fights r the best") and sound-spelling
     "w": "with", "r": "are", "thru": "through", "fite": "fight",
     "fites": "fights", "luv": "love", "gud": "good", "wanna": "want to", "gonna": "going to",
+    # a dropped apostrophe ("whos" is "who's", not "whose")
+    "whos": "who is", "whats": "what is", "hows": "how is", "wheres": "where is",
 }  # fmt: skip
 # A numbered film in shorthand: "ch3", "chap4", "pt2".
 _NUMBERED = re.compile(r"^(ch|chap|pt)(\d{1,2})$", re.IGNORECASE)

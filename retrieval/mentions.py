@@ -48,10 +48,13 @@ _SCENE = re.compile(
     re.IGNORECASE,
 )
 # ...or opening the question with no article: "post credit scene?! do i need to stay".
+# Not someone saying something about a scene: "somebody said every fight goes…".
 _SCENE_FIRST = re.compile(
     rf"^\W*(?!(?:is|are|was|were|do|does|did|how|what|which|who|why|so|ok|and|but|any|the|a|an|"
-    rf"that|this|best|worst|fav\w*)\b)"
-    rf"(?P<thing>(?:(?!(?:the|a|an|this|that)\s)[\w'’/-]+\s+){{1,3}}?)(?P<head>{_HEADS})\b",
+    rf"that|this|best|worst|fav\w*|some(?:body|one)|any(?:body|one)|every(?:body|one)|nobody|"
+    rf"people|i|my|we|you)\b)"
+    rf"(?P<thing>(?:(?!(?:the|a|an|this|that|said|says|say|told|thinks|thought)\s)[\w'’/-]+\s+)"
+    rf"{{1,3}}?)(?P<head>{_HEADS})\b",
     re.IGNORECASE,
 )
 # Seeing it in a cinema format ("worth paying extra for imax or 3d?", "see it in 4DX"): a format

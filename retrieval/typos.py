@@ -95,7 +95,7 @@ def _mend(word: str, vocabulary: Callable[[], list[str]], known: Callable[[str],
     # plural stands for its singular too ("wepon" is "weapon" where reviews say "weapons"), and
     # the words of asking are mended as well ("reveiwers").
     words = [w for w in [*vocabulary(), *_ASKING] if w[:1] == low[:1]]
-    words += [w[:-1] for w in words if w.endswith("s") and len(w) > 4]
+    words += [w[:-1] for w in words if w.endswith("s") and not w.endswith("ss") and len(w) > 4]
     matches = process.extract(
         low, list(dict.fromkeys(words)), scorer=fuzz.ratio, processor=utils.default_process,
         score_cutoff=cutoff, limit=5,

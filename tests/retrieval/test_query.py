@@ -44,6 +44,8 @@ def test_names_no_review_uses_are_missing_in_any_case(
         "Is the fight choreography any good?",
         "that showdown in the old derelict playhouse, is it any good?",  # rare words, no name
         "will the fights be good?",  # a first name that is an everyday word
+        # someone saying something of a scene names no scene
+        "sombody said every fight goes shoot n miss. which reveiw was that lol",
         # the fan's context before the question, in lower case; "Mr Wick" is Wick
         "I do enjoy a good dust-up in a discotheque. What did they make of the nightclub fight?",
         "A friend at the club mentioned a sequence where the heroine fights with some sort of "
@@ -401,6 +403,8 @@ def test_people_and_films_are_no_critic_described(engine: Engine, question: str)
         ("was anyone hapy to see keanu turn up?", "happy"),
         ("is ana de armus actualy beleivable in the fiting scenes??", "believable"),  # a swap
         ("did the nightclub fite hit?? 🥊 club fights r the best", "nightclub fight hit club"),
+        # a review's "actress" is no plural of "actres"; "whos" is "who's"
+        ("whos the actres playing charons counterpart", "who actress playing"),
         ("do any of them actually want more eve / a sequel?", "sequel"),
         # a verb alone, though a census surname too
         ("the review hypes an abandoned theatre scene, what happens in it?", "hypes"),
