@@ -6,7 +6,7 @@ idea how much actual pyrotechnics…") were quoted as answers; of the 24 such qu
 in the tune, blind and session 12 sets, 14 were answered. A sentence that answers a "when does it
 come out" question holds a date ("is out in UK cinemas on the 6th June"); one about home release
 also says where ("streaming", "Netflix"); one answering "what did it cost" holds a sum; one
-giving a Rotten Tomatoes score names the site. A
+giving a Rotten Tomatoes score names the site; an age or a count of months, a number. A
 question wanting one of these is answered only by sentences that have it, or refused.
 
     wanted(question) -> re.Pattern | None   # what an answering sentence must contain
@@ -17,10 +17,11 @@ from __future__ import annotations
 import re
 
 _MONTHS = (
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"jan(?:uary)?|feb(?:ruary)?|march|apr(?:il)?|(?-i:May)|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
-# A date or a time of release: "on the 6th June", "June 6", "in 2025", "next Friday", "this summer".
+# A date or a time of release: "on the 6th June", "June 6", "in 2025", "next Friday", "this summer"
+# (not the "may" of "you may walk away").
 _DATE = (
     rf"\b(?:{_MONTHS})\b|\b\d{{1,2}}(?:st|nd|rd|th)\b|\b(?:19|20)\d\d\b|"
     r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b(?:today|tomorrow|tonight)\b|"
@@ -39,7 +40,7 @@ _WHEN = (
 # Released: "come out", "open", "premiere"; "hit"/"drop"/"land" only where ("hit cinemas").
 _WHERE = rf"(?:cinemas?|theat(?:er|re)s?|screens|uk|us|america|the\s+states|stores|{_HOME})"
 _RELEASE = re.compile(
-    rf"{_WHEN}.*?\b(?:(?:come|comes|coming|came|be|is|it['’]s|its)\s+out\b|release[sd]?|releasing|open(?:s|ing)?\b|"
+    rf"{_WHEN}.*?\b(?:(?:come|comes|coming|came|be|is|it['’]s|its)\s+(?:it\s+)?out\b|release[sd]?|releasing|open(?:s|ing)?\b|"
     rf"premiere[sd]?|arriv\w+|available|(?:hit|hits|hitting|drop|drops|dropping|land|lands|"
     rf"landing|come|comes|coming|get|gets|go|goes|going)\s+(?:\w+\s+)?(?:to\s+|on\s+|in\s+)?"
     rf"(?:the\s+)?{_WHERE}\b)|\brelease\s+date\b|{_WHEN}.*?\b(?:{_HOME})\b",
@@ -71,11 +72,25 @@ _SITES = re.compile(
 )
 
 
+# An age or a count of time ("how old was she when they shot it?", "how many months did she
+# train?"): a sentence answers only with a number in it.
+_NUMBER_ASKED = re.compile(
+    r"\bhow\s+old\b|\bwhat\s+age\b|"
+    r"\bhow\s+many\s+(?:minutes|mins|hours|hrs|days|weeks|months|years|times)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"\b\d+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"thirty|forty|fifty|sixty|hundreds?|thousands?|dozens?|decades?|couple|few|several)\b",
+    re.IGNORECASE,
+)
+
+
 def wanted(question: str) -> re.Pattern[str] | None:
     """What a sentence must contain to answer `question`: a date, with where it is released when
     the question asks about release at home ("when does it hit streaming?"); a sum of money
-    ("what was the budget?"); a score site's name ("its rotten tomatoes score?"); None for every
-    other question."""
+    ("what was the budget?"); a score site's name ("its rotten tomatoes score?"); a number ("how
+    old was she?"); None for every other question."""
     if _RELEASE.search(question):
         # "when does it come out? in cinemas i mean, not streaming": cinemas are asked about.
         home = _HOME_ASKED.search(question) and not _CINEMA.search(question)
@@ -86,4 +101,6 @@ def wanted(question: str) -> re.Pattern[str] | None:
         return _MONEY
     if _SITES.search(question):
         return _SITES
+    if _NUMBER_ASKED.search(question):
+        return _NUMBER
     return None
