@@ -44,17 +44,17 @@ ISSUE_BARS: dict[str, float] = {
     "verbatim_rate_min": 1.0,
 }
 BARS: dict[str, float] = {
-    # measured 0.770 (session 11's end; 0.764 at session 10's, 0.757 at session 9's)
+    # measured 0.770 (session 12's end, as at session 11's; 0.764 at session 10's)
     "evidence_recall_min": 0.72,
     "baseline_ratio_min": 1.22,  # ours ÷ the naive baseline's (0.5845), same questions: 1.32
-    "off_review_max": 0.14,  # measured 0.106 (0.115, 0.109)
-    "on_evidence_min": 0.48,  # measured 0.503 (0.495, 0.497)
-    # 15 of the 19 unanswerable questions refused at session 11's end (16 at session 10's, 12
-    # at session 9's): 15
-    "refusal_rate_min": 0.78,
-    # measured 4 of 97 answerable at the end of session 11 (8 at session 10's, 7 at session 9's;
-    # 10 before session 8's overall verdicts answered "was it worth it?")
-    "false_refusals_max": 5,
+    "off_review_max": 0.13,  # measured 0.102 (0.106, 0.115)
+    "on_evidence_min": 0.48,  # measured 0.500 (0.503, 0.495)
+    # 18 of the 19 unanswerable questions refused at session 12's end (15 at session 11's, 16
+    # at session 10's): 17
+    "refusal_rate_min": 0.89,
+    # measured 2 of 97 answerable at the end of session 12 (4 at session 11's, 8 at session
+    # 10's; 10 before session 8's overall verdicts answered "was it worth it?")
+    "false_refusals_max": 3,
     "verbatim_rate_min": 1.0,
 }
 
@@ -67,16 +67,18 @@ BARS: dict[str, float] = {
 # (twenty-four sets: critics picked out, facts, chat, fans' words, keywords, multi-part,
 # consensus, near misses, plot, who it is for, franchise, craft, names, claims, slang, who said
 # it, follow-ups, numbers, scenes from memory, complaints and praise, false premises, formal
-# questions, summaries). All 1,496 at session 11's start (d0e54f1): on_evidence 0.539,
-# off_review 0.142, 84 of 1,185 answerable refused, 195 of 311 unanswerable refused; at its
-# end: 0.544, 0.137, 39, 202. Guards the fixes they led to.
+# questions, summaries), 480 from session 12 (verdicts, comparisons, paraphrases, chat, critics
+# described, refusals, recommendations, a polite older member, people, scenes, story, more
+# refusals). The first 1,496 at session 12's start (192d8c3): on_evidence 0.544, off_review
+# 0.137, 39 of 1,185 answerable refused, 202 of 311 unanswerable refused; at its end: 0.561,
+# 0.121, 37, 218. All 1,976 at its end: 0.540, 0.123, 50 of 1,551, 299 of 425.
 BLIND = ROOT / "data" / "eval" / "blind_probe.jsonl"
-BLIND_QUESTIONS = 1496
+BLIND_QUESTIONS = 1976
 BLIND_BARS: dict[str, float] = {
     "on_evidence_min": 0.53,
-    "off_review_max": 0.145,
-    "false_refusals_max": 40,
-    "refusal_rate_min": 0.63,
+    "off_review_max": 0.135,
+    "false_refusals_max": 53,
+    "refusal_rate_min": 0.68,
 }
 
 
@@ -104,7 +106,7 @@ def holdout(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_blind_probe_keeps_what_it_led_to(tmp_path: Path) -> None:
-    """The questions helpers wrote blind (sessions 9 to 11) keep the figures the fixes they led to
+    """The questions helpers wrote blind (sessions 9 to 12) keep the figures the fixes they led to
     reached (BLIND_BARS), every quote verbatim."""
     m = _eval(BLIND, tmp_path / "index")
     assert m["questions"] == BLIND_QUESTIONS and m["verbatim_rate"] == 1.0
