@@ -63,7 +63,7 @@ def chat_spelling(word: str) -> str:
     g ("goin", "lookin'") → "going", "looking" when that is the more common English word, a
     stretched word ("draaag" → "drag", "sooo" → "so") when what it stretches is common."""
     low = word.lower().rstrip("'’")
-    if low in _SHORTHAND and (len(low) > 1 or word == low):  # "u", not the "U" of "U.S."
+    if low in _SHORTHAND and (len(low) > 1 or word == low):  # "r", not the R of "rated R"
         return _SHORTHAND[low]
     if m := _CHAT_ONE.match(low):
         return m.group(1) + "one"

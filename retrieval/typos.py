@@ -138,7 +138,7 @@ def _one_edit(word: str) -> set[str]:
     less than loading its ranked word list (0.2 s) for a first question."""
     splits = [(word[:i], word[i:]) for i in range(1, len(word) + 1)]
     out = {a + b[1:] for a, b in splits if b}
-    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= _swaps(word)
     out |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
     out |= {a + c + b for a, b in splits for c in _LETTERS}
     return out - {word}
